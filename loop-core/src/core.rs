@@ -1,0 +1,302 @@
+//! `Core`: the state of one loop, shared (`Rc`) by the `EventLoop`, the
+//! thread-local context and every `Task` handle.
+//!
+//! Everything here is single-threaded: plain `Cell`s and `RefCell`s. A
+//! `RefCell` is only borrowed for the few instructions of a push, a pop or a
+//! lookup — never across a poll or a call into user code — so user code
+//! (a future, a destructor, a callback) can always spawn, wake or arm a
+//! timer. The one part other threads can reach is `remote` (see `remote/`).
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::io;
+use std::panic::Location;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Waker};
+
+use crossbeam_channel::Receiver;
+
+use crate::callback::CallbackCell;
+use crate::monitor::stats::Counters;
+use crate::reactor::Reactor;
+use crate::remote::{self, RemoteMsg, Shared};
+use crate::task::error::TaskError;
+use crate::task::handle::Task;
+use crate::task::id::TaskId;
+use crate::task::raw::TaskRef;
+use crate::task::slab::TaskSlab;
+use crate::task::waker::{WakeTarget, MAIN_SLOT};
+use crate::timer::clock::Clock;
+use crate::timer::wheel::Wheel;
+
+/// One entry of the run queue.
+pub(crate) enum Ready {
+    /// A task in the slab, named by (slot, generation).
+    Task { slot: u32, generation: u32 },
+    /// The future given to `block_on`.
+    Main,
+    /// A callback from `call_soon`, `call_later` or `call_soon_threadsafe`.
+    Callback(Rc<CallbackCell>),
+}
+
+/// What an armed timer does when it fires.
+pub(crate) enum TimerPayload {
+    /// Wake a future (`Sleep`).
+    Wake(Waker),
+    /// Queue a callback (`call_later`, `call_at`).
+    Callback(Rc<CallbackCell>),
+}
+
+pub(crate) struct Core {
+    index: u16,
+    pub(crate) tasks: RefCell<TaskSlab>,
+    pub(crate) ready: RefCell<VecDeque<Ready>>,
+    main_scheduled: Cell<bool>,
+    main_generation: Cell<u32>,
+    pub(crate) timers: RefCell<Wheel<TimerPayload>>,
+    pub(crate) clock: Clock,
+    pub(crate) reactor: RefCell<Reactor>,
+    pub(crate) remote: Arc<Shared>,
+    /// Taken (dropped) at close, so later sends fail and drop their message.
+    remote_rx: RefCell<Option<Receiver<RemoteMsg>>>,
+    /// (slot, generation) of the task being polled, for `current_task`.
+    pub(crate) current: Cell<Option<(u32, u32)>>,
+    pub(crate) stop_requested: Cell<bool>,
+    pub(crate) counters: Counters,
+    fired: RefCell<Vec<TimerPayload>>,
+}
+
+impl Core {
+    pub(crate) fn new(paused_clock: bool) -> io::Result<Rc<Core>> {
+        let reactor = Reactor::new()?;
+        let (shared, remote_rx) = remote::register(reactor.registry())?;
+        Ok(Rc::new(Core {
+            index: shared.index(),
+            tasks: RefCell::new(TaskSlab::new()),
+            ready: RefCell::new(VecDeque::new()),
+            main_scheduled: Cell::new(false),
+            main_generation: Cell::new(0),
+            timers: RefCell::new(Wheel::new()),
+            clock: Clock::new(paused_clock),
+            reactor: RefCell::new(reactor),
+            remote: shared,
+            remote_rx: RefCell::new(Some(remote_rx)),
+            current: Cell::new(None),
+            stop_requested: Cell::new(false),
+            counters: Counters::default(),
+            fired: RefCell::new(Vec::new()),
+        }))
+    }
+
+    /// This loop's index in the global registry (part of every waker).
+    #[inline]
+    pub(crate) fn index(&self) -> u16 {
+        self.index
+    }
+
+    /// Creates a task and queues its first poll.
+    pub(crate) fn spawn<F: std::future::Future + 'static>(
+        self: &Rc<Self>,
+        future: F,
+        name: Option<Box<str>>,
+        spawned_at: &'static Location<'static>,
+    ) -> Task<F::Output> {
+        let (task, output) = TaskRef::allocate(future, TaskId::next(), name, spawned_at);
+        let (slot, generation) = self.tasks.borrow_mut().insert(task);
+        self.ready
+            .borrow_mut()
+            .push_back(Ready::Task { slot, generation });
+        self.counters
+            .tasks_spawned
+            .set(self.counters.tasks_spawned.get() + 1);
+        Task::new(output, slot, generation, self.clone())
+    }
+
+    /// The local wake path: schedule (slot, generation) unless it already is.
+    #[inline]
+    pub(crate) fn wake(&self, slot: u32, generation: u32) {
+        let scheduled = if slot == MAIN_SLOT {
+            let fresh = generation == self.main_generation.get() && !self.main_scheduled.get();
+            if fresh {
+                self.main_scheduled.set(true);
+                self.ready.borrow_mut().push_back(Ready::Main);
+            }
+            fresh
+        } else if self.tasks.borrow_mut().try_schedule(slot, generation) {
+            self.ready
+                .borrow_mut()
+                .push_back(Ready::Task { slot, generation });
+            true
+        } else {
+            false
+        };
+        if scheduled {
+            self.counters
+                .wakes_local
+                .set(self.counters.wakes_local.get() + 1);
+        }
+    }
+
+    /// Starts a new `block_on`: the main future gets a fresh generation (so
+    /// wakers of an earlier main future are stale) and is queued.
+    pub(crate) fn begin_main(&self) -> Waker {
+        let generation =
+            (self.main_generation.get() + 1) & ((1 << crate::task::slab::GEN_BITS) - 1);
+        self.main_generation.set(generation);
+        self.main_scheduled.set(true);
+        self.ready.borrow_mut().push_back(Ready::Main);
+        WakeTarget {
+            loop_index: self.index,
+            slot: MAIN_SLOT,
+            generation,
+        }
+        .waker()
+    }
+
+    pub(crate) fn clear_main_scheduled(&self) {
+        self.main_scheduled.set(false);
+    }
+
+    /// Ends a `block_on`: later wakes of its waker are ignored.
+    pub(crate) fn end_main(&self) {
+        self.main_generation.set(
+            self.main_generation.get().wrapping_add(1) & ((1 << crate::task::slab::GEN_BITS) - 1),
+        );
+        self.main_scheduled.set(false);
+    }
+
+    /// Polls (or, if cancellation was requested, drops) one queued task.
+    pub(crate) fn run_task(&self, slot: u32, generation: u32) {
+        let Some(task) = self.tasks.borrow_mut().take_scheduled(slot, generation) else {
+            return;
+        };
+        self.current.set(Some((slot, generation)));
+        let done = if task.is_cancel_requested() {
+            task.drop_future(TaskError::cancelled());
+            true
+        } else {
+            let waker = WakeTarget {
+                loop_index: self.index,
+                slot,
+                generation,
+            }
+            .waker();
+            self.counters.polls.set(self.counters.polls.get() + 1);
+            task.poll(&mut Context::from_waker(&waker))
+        };
+        self.current.set(None);
+        if done {
+            self.finish(slot, task);
+        }
+    }
+
+    /// Takes a finished task out of the slab and wakes its joiner.
+    pub(crate) fn finish(&self, slot: u32, task: TaskRef) {
+        let slab_ref = self.tasks.borrow_mut().remove(slot);
+        drop(slab_ref);
+        if let Some(waker) = task.take_join_waker() {
+            waker.wake();
+        }
+    }
+
+    /// Runs a queued callback; a panic is reported on stderr and the loop goes on.
+    pub(crate) fn run_callback(&self, cell: &CallbackCell) {
+        if cell.run() {
+            self.counters
+                .callbacks_run
+                .set(self.counters.callbacks_run.get() + 1);
+        }
+    }
+
+    /// Fires every timer due at `now_us`, in deadline order.
+    pub(crate) fn fire_timers(&self, now_us: u64) {
+        let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
+        self.timers.borrow_mut().advance(now_us, &mut fired);
+        if fired.is_empty() {
+            *self.fired.borrow_mut() = fired;
+            return;
+        }
+        self.counters
+            .timers_fired
+            .set(self.counters.timers_fired.get() + fired.len() as u64);
+        for payload in fired.drain(..) {
+            match payload {
+                TimerPayload::Wake(waker) => waker.wake(),
+                TimerPayload::Callback(cell) => {
+                    cell.disarmed();
+                    self.ready.borrow_mut().push_back(Ready::Callback(cell));
+                }
+            }
+        }
+        *self.fired.borrow_mut() = fired;
+    }
+
+    /// Handles what other threads sent: wakes, callbacks, stop requests.
+    pub(crate) fn drain_remote(&self) {
+        if !self.remote.take_notified() {
+            return;
+        }
+        loop {
+            let msg = match self.remote_rx.borrow().as_ref().map(Receiver::try_recv) {
+                Some(Ok(msg)) => msg,
+                _ => break,
+            };
+            match msg {
+                RemoteMsg::Wake { slot, generation } => {
+                    self.counters
+                        .wakes_remote
+                        .set(self.counters.wakes_remote.get() + 1);
+                    self.wake(slot, generation);
+                }
+                RemoteMsg::Call(f) => {
+                    let cell = CallbackCell::new(f, None);
+                    self.ready.borrow_mut().push_back(Ready::Callback(cell));
+                }
+                RemoteMsg::Stop => self.stop_requested.set(true),
+            }
+        }
+    }
+
+    /// Every live task, for `all_tasks`, `close` and `dump_tasks`.
+    pub(crate) fn live_tasks(&self) -> Vec<(u32, u32, TaskRef)> {
+        self.tasks
+            .borrow()
+            .iter()
+            .map(|(slot, generation, task)| (slot, generation, task.clone()))
+            .collect()
+    }
+
+    /// Marks every live task for cancellation and queues it. Returns how
+    /// many tasks were live.
+    pub(crate) fn cancel_all(&self) -> usize {
+        let live = self.live_tasks();
+        for (slot, generation, task) in &live {
+            if task.request_cancel() {
+                self.wake(*slot, *generation);
+            }
+        }
+        live.len()
+    }
+}
+
+impl Core {
+    /// At close: disarm every timer, drop queued callbacks and stop
+    /// accepting messages from other threads (their closures are dropped,
+    /// so a `RemoteTask` waiting on one resolves as cancelled).
+    pub(crate) fn close_queues(&self) {
+        let timers = self.timers.borrow_mut().drain();
+        drop(timers);
+        let ready = std::mem::take(&mut *self.ready.borrow_mut());
+        drop(ready);
+        remote::unregister(self.index);
+        let rx = self.remote_rx.borrow_mut().take();
+        drop(rx);
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        remote::unregister(self.index);
+    }
+}

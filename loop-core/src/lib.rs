@@ -1,0 +1,66 @@
+//! The core of [evloop](https://docs.rs/evloop): a hand-written,
+//! single-threaded event loop on `mio` with Python asyncio's programming
+//! model. Use it through the `evloop` facade crate, which re-exports all of
+//! this.
+//!
+//! The folder tree is the architecture:
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `scheduler.rs` | the tick: timers, remote queue, run queue, I/O |
+//! | `core.rs` | the state of one loop and the operations on it |
+//! | `context.rs` | which loop runs on this thread |
+//! | `task/slab.rs` | live tasks, generations, the scheduled bit |
+//! | `task/raw.rs` | the one-allocation task cell (unsafe, protocol in its doc) |
+//! | `task/waker.rs` | wakers that pack (loop, slot, generation) in a word |
+//! | `timer/wheel.rs` | the hierarchical timer wheel, 1 µs ticks |
+//! | `timer/clock.rs` | real or paused clock |
+//! | `reactor/` | mio, readiness, `IoSource`, the precise-wakeup timerfd |
+//! | `remote/` | `LoopHandle`, the cross-thread queue, `RemoteTask` |
+//! | `runtime/` | `EventLoop`, `Builder`, `run` |
+//! | `monitor/` | counters and `stats()` |
+
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unreachable_pub
+)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod callback;
+mod cancel;
+mod context;
+mod core;
+pub mod monitor;
+pub mod reactor;
+mod remote;
+mod runtime;
+mod scheduler;
+mod task;
+mod timer;
+
+pub use callback::{call_at, call_later, call_soon, CallbackHandle};
+pub use cancel::on_cancel;
+pub use remote::{LoopHandle, RemoteTask};
+pub use runtime::{run, Builder, EventLoop};
+pub use task::{
+    all_tasks, current_task, spawn, spawn_named, yield_now, Task, TaskError, TaskId, TaskInfo,
+    YieldNow,
+};
+pub use timer::{
+    advance, interval, sleep, sleep_until, time, timeout, timeout_at, timeout_scope, Elapsed,
+    Interval, Sleep, TimeoutScope,
+};
+
+/// A handle to the running loop, for other threads.
+///
+/// # Panics
+/// Outside a running loop ("no running event loop").
+#[track_caller]
+pub fn handle() -> LoopHandle {
+    context::with_core("evloop::handle", |core| {
+        LoopHandle::new(core.remote.clone())
+    })
+}

@@ -1,0 +1,111 @@
+//! Loop counters and `stats()`.
+
+use std::cell::Cell;
+use std::fmt;
+
+use crate::context;
+use crate::core::Core;
+
+/// The loop's counters: plain `Cell<u64>`s, bumped on the paths they count.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) ticks: Cell<u64>,
+    pub(crate) polls: Cell<u64>,
+    pub(crate) tasks_spawned: Cell<u64>,
+    pub(crate) wakes_local: Cell<u64>,
+    pub(crate) wakes_remote: Cell<u64>,
+    pub(crate) io_events: Cell<u64>,
+    pub(crate) timers_fired: Cell<u64>,
+    pub(crate) callbacks_run: Cell<u64>,
+}
+
+/// What a loop has done since it was created.
+///
+/// ```
+/// # use evloop_core as evloop;
+/// evloop::run(async {
+///     evloop::spawn(async {}).await.unwrap();
+///     let s = evloop::monitor::stats();
+///     assert_eq!(s.tasks_spawned, 1);
+///     assert_eq!(s.tasks_alive, 0);
+///     println!("{s}");
+/// });
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoopStats {
+    /// Turns of the loop.
+    pub ticks: u64,
+    /// Polls of tasks and of `block_on` futures.
+    pub polls: u64,
+    /// Tasks spawned.
+    pub tasks_spawned: u64,
+    /// Tasks not yet finished.
+    pub tasks_alive: u64,
+    /// Wakes that scheduled a task from the loop thread.
+    pub wakes_local: u64,
+    /// Wakes that arrived from other threads (or while the loop was not running).
+    pub wakes_remote: u64,
+    /// I/O readiness events.
+    pub io_events: u64,
+    /// Timers that fired.
+    pub timers_fired: u64,
+    /// Timers armed and not yet fired or cancelled.
+    pub timers_pending: u64,
+    /// Node slots in the timer store (armed or free): its memory footprint.
+    pub timer_store_size: u64,
+    /// I/O sources registered.
+    pub io_sources: u64,
+    /// Callbacks run.
+    pub callbacks_run: u64,
+}
+
+impl LoopStats {
+    pub(crate) fn of(core: &Core) -> LoopStats {
+        let c = &core.counters;
+        let timers = core.timers.borrow();
+        LoopStats {
+            ticks: c.ticks.get(),
+            polls: c.polls.get(),
+            tasks_spawned: c.tasks_spawned.get(),
+            tasks_alive: core.tasks.borrow().len() as u64,
+            wakes_local: c.wakes_local.get(),
+            wakes_remote: c.wakes_remote.get(),
+            io_events: c.io_events.get(),
+            timers_fired: c.timers_fired.get(),
+            timers_pending: timers.len() as u64,
+            timer_store_size: timers.capacity() as u64,
+            io_sources: core.reactor.borrow().source_count() as u64,
+            callbacks_run: c.callbacks_run.get(),
+        }
+    }
+}
+
+impl fmt::Display for LoopStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ticks={} polls={} spawned={} alive={} wakes(local/remote)={}/{} io_events={} \
+             timers(fired/pending)={}/{} callbacks={}",
+            self.ticks,
+            self.polls,
+            self.tasks_spawned,
+            self.tasks_alive,
+            self.wakes_local,
+            self.wakes_remote,
+            self.io_events,
+            self.timers_fired,
+            self.timers_pending,
+            self.callbacks_run
+        )
+    }
+}
+
+/// The running loop's counters.
+///
+/// # Panics
+/// Outside a running loop ("no running event loop").
+#[track_caller]
+pub fn stats() -> LoopStats {
+    context::with_core("evloop::monitor::stats", |core| LoopStats::of(core))
+}

@@ -1,0 +1,71 @@
+//! `LoopHandle`: what another thread holds to reach a loop.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use super::remote_task::{self, RemoteTask};
+use super::{RemoteMsg, Shared};
+
+/// A thread-safe handle to a loop: stop it, run a closure on it, or spawn a
+/// `Send` future on it, from any thread.
+///
+/// ```
+/// # use evloop_core as evloop;
+/// use std::time::Duration;
+///
+/// let lp = evloop::EventLoop::new().unwrap();
+/// let handle = lp.handle();
+/// let worker = std::thread::spawn(move || {
+///     let answer = handle.spawn(async { 6 * 7 });
+///     handle.call_soon_threadsafe(|| println!("hello from the loop thread"));
+///     let value = futures_lite::future::block_on(answer).unwrap();
+///     handle.stop();
+///     value
+/// });
+/// lp.run_forever();
+/// assert_eq!(worker.join().unwrap(), 42);
+/// ```
+#[derive(Clone)]
+pub struct LoopHandle {
+    shared: Arc<Shared>,
+}
+
+impl LoopHandle {
+    pub(crate) fn new(shared: Arc<Shared>) -> LoopHandle {
+        LoopHandle { shared }
+    }
+
+    /// Asks the loop to stop: the current tick finishes, then `run_forever`
+    /// returns. Wakes a sleeping loop at once.
+    pub fn stop(&self) {
+        self.shared.send(RemoteMsg::Stop);
+    }
+
+    /// Runs `f` on the loop thread on a later tick; wakes a sleeping loop at
+    /// once. If the loop has been dropped, `f` is dropped without running.
+    pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) {
+        self.shared.send(RemoteMsg::Call(Box::new(f)));
+    }
+
+    /// Spawns `fut` on the loop from any thread. The returned [`RemoteTask`]
+    /// can be awaited from any thread or executor; it yields a cancelled
+    /// `TaskError` if the loop closes before the future completes.
+    pub fn spawn<F>(&self, fut: F) -> RemoteTask<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        let (task, job) = remote_task::pair(fut);
+        self.call_soon_threadsafe(job);
+        task
+    }
+}
+
+impl fmt::Debug for LoopHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoopHandle")
+            .field("loop", &self.shared.index())
+            .finish()
+    }
+}

@@ -1,0 +1,209 @@
+//! `EventLoop`: owns one loop and drives it.
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::Builder;
+use crate::context::{self, Enter};
+use crate::core::Core;
+use crate::monitor::LoopStats;
+use crate::remote::LoopHandle;
+use crate::task::TaskError;
+
+/// Rounds of "cancel everything, then run until quiet" at close before the
+/// remaining futures are simply dropped.
+const CLOSE_ROUNDS: usize = 64;
+/// Ticks per round at close.
+const CLOSE_TICKS: usize = 1024;
+
+/// A single-threaded event loop.
+///
+/// Most programs call [`run`](crate::run). Build an `EventLoop` to embed a
+/// loop in a program that keeps it between calls, or to choose options.
+///
+/// ```
+/// # use evloop_core as evloop;
+/// let lp = evloop::EventLoop::new().unwrap();
+/// let task = lp.block_on(async { evloop::spawn(async { 5 }) });
+/// // The task stays on the loop between calls.
+/// assert_eq!(lp.block_on(task).unwrap(), 5);
+/// lp.close();
+/// ```
+pub struct EventLoop {
+    core: Rc<Core>,
+    closed: Cell<bool>,
+}
+
+impl EventLoop {
+    /// A loop with default options.
+    ///
+    /// # Errors
+    /// If the OS refuses the loop's file descriptors.
+    pub fn new() -> io::Result<EventLoop> {
+        Builder::new().build()
+    }
+
+    /// Options for a new loop.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(crate) fn from_builder(paused_clock: bool) -> io::Result<EventLoop> {
+        Ok(EventLoop {
+            core: Core::new(paused_clock)?,
+            closed: Cell::new(false),
+        })
+    }
+
+    /// Runs the loop until `fut` completes and returns its output
+    /// (asyncio's `run_until_complete`). Tasks spawned earlier keep their
+    /// state between calls.
+    ///
+    /// # Panics
+    /// If a loop is already running on this thread, if the loop is closed,
+    /// and when `fut` panics.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.check_open("EventLoop::block_on");
+        let _enter = Enter::new(&self.core, "EventLoop::block_on");
+        let mut fut = pin!(fut);
+        let waker = self.core.begin_main();
+        let _main = EndMain(&self.core);
+        let mut output = None;
+        let mut poll_main = |cx: &mut Context<'_>| match fut.as_mut().poll(cx) {
+            Poll::Ready(v) => {
+                output = Some(v);
+                true
+            }
+            Poll::Pending => false,
+        };
+        while !self.core.tick(Some((&mut poll_main, &waker)), true) {}
+        output.expect("the main future completed")
+    }
+
+    /// Runs the loop until [`stop`](Self::stop) is called — from a task, a
+    /// callback, or another thread through [`LoopHandle::stop`].
+    ///
+    /// # Panics
+    /// If a loop is already running on this thread, or the loop is closed.
+    #[track_caller]
+    pub fn run_forever(&self) {
+        self.check_open("EventLoop::run_forever");
+        let _enter = Enter::new(&self.core, "EventLoop::run_forever");
+        loop {
+            self.core.tick(None, true);
+            if self.core.stop_requested.replace(false) {
+                break;
+            }
+        }
+    }
+
+    /// Makes `run_forever` return once the current tick finishes.
+    pub fn stop(&self) {
+        self.core.stop_requested.set(true);
+    }
+
+    /// A thread-safe handle to this loop.
+    pub fn handle(&self) -> LoopHandle {
+        LoopHandle::new(self.core.remote.clone())
+    }
+
+    /// This loop's counters.
+    pub fn stats(&self) -> LoopStats {
+        LoopStats::of(&self.core)
+    }
+
+    /// True if the clock is paused.
+    pub fn is_clock_paused(&self) -> bool {
+        self.core.clock.is_paused()
+    }
+
+    /// Cancels every task still alive and runs the loop until they (and any
+    /// task their cleanup spawned) have finished, then releases the loop's
+    /// resources. Dropping the loop does the same.
+    pub fn close(self) {
+        self.shutdown();
+    }
+
+    #[track_caller]
+    fn check_open(&self, what: &str) {
+        assert!(!self.closed.get(), "{what} called on a closed EventLoop");
+    }
+
+    fn shutdown(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        let core = &self.core;
+        if std::thread::panicking() || context::is_running() {
+            // No turning of the loop here: just drop every future.
+            force_drop_all(core);
+        } else {
+            let _enter = Enter::new(core, "EventLoop::close");
+            for _ in 0..CLOSE_ROUNDS {
+                if core.cancel_all() == 0 {
+                    break;
+                }
+                for _ in 0..CLOSE_TICKS {
+                    core.tick(None, false);
+                    if core.ready.borrow().is_empty() {
+                        break;
+                    }
+                }
+            }
+            force_drop_all(core);
+        }
+        core.close_queues();
+    }
+}
+
+/// Drops every remaining task's future, without polling.
+fn force_drop_all(core: &Core) {
+    loop {
+        let live = core.live_tasks();
+        if live.is_empty() {
+            break;
+        }
+        for (slot, generation, task) in live {
+            if core
+                .tasks
+                .borrow_mut()
+                .take_scheduled(slot, generation)
+                .is_some()
+            {
+                task.drop_future(TaskError::cancelled());
+                core.finish(slot, task);
+            }
+        }
+    }
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Ends the `block_on` even if the main future panics.
+struct EndMain<'a>(&'a Core);
+
+impl Drop for EndMain<'_> {
+    fn drop(&mut self) {
+        self.0.end_main();
+    }
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("index", &self.core.index())
+            .field("paused_clock", &self.core.clock.is_paused())
+            .field("closed", &self.closed.get())
+            .finish()
+    }
+}

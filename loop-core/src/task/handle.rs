@@ -1,0 +1,103 @@
+//! `Task<T>`: the handle `spawn` returns.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::error::TaskError;
+use super::id::TaskId;
+use super::raw::OutputRef;
+use crate::core::Core;
+
+/// A spawned task (asyncio's `Task`). Await it for the task's result.
+///
+/// Dropping the handle *detaches* the task: it keeps running, owned by the
+/// loop. To stop it, call [`cancel`](Task::cancel).
+///
+/// ```
+/// # use evloop_core as evloop;
+/// evloop::run(async {
+///     let task = evloop::spawn_named("adder", async { 1 + 1 });
+///     assert_eq!(task.name(), "adder");
+///     assert_eq!(task.await.unwrap(), 2);
+/// });
+/// ```
+#[must_use = "dropping a Task detaches it; await it, cancel it, or drop it on purpose"]
+pub struct Task<T> {
+    output: OutputRef<T>,
+    slot: u32,
+    generation: u32,
+    core: Rc<Core>,
+}
+
+impl<T> Task<T> {
+    pub(crate) fn new(output: OutputRef<T>, slot: u32, generation: u32, core: Rc<Core>) -> Task<T> {
+        Task {
+            output,
+            slot,
+            generation,
+            core,
+        }
+    }
+
+    /// Requests cancellation. Returns false if the task already finished.
+    ///
+    /// The future is dropped at the loop's next opportunity, before it is
+    /// polled again; its destructors and `on_cancel` hooks run then. Only
+    /// after that does awaiting the handle yield a cancelled [`TaskError`].
+    /// A task cancelled before its first poll never runs.
+    ///
+    /// ```
+    /// # use evloop_core as evloop;
+    /// use std::time::Duration;
+    ///
+    /// evloop::run(async {
+    ///     let task = evloop::spawn(evloop::sleep(Duration::from_secs(3600)));
+    ///     assert!(task.cancel());
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn cancel(&self) -> bool {
+        if !self.output.task().request_cancel() {
+            return false;
+        }
+        self.core.wake(self.slot, self.generation);
+        true
+    }
+
+    /// True once the task has finished: returned, panicked, or been cancelled
+    /// (its future dropped).
+    pub fn is_finished(&self) -> bool {
+        self.output.task().is_complete()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.output.task().id()
+    }
+
+    /// The task's name (`Task-N` unless spawned with [`spawn_named`](crate::spawn_named)).
+    pub fn name(&self) -> String {
+        self.output.task().name()
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.output.poll_output(cx)
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

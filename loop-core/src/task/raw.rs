@@ -1,0 +1,389 @@
+//! The task cell: one heap allocation per spawned task.
+//!
+//! # Layout
+//!
+//! `spawn` allocates one `TaskCell<F>`: a [`Header`] followed by the task's
+//! *stage* — the future while it runs, then its output (or the error that
+//! ended it), then nothing once a joiner took the output. The header starts
+//! with a pointer to a vtable of functions monomorphised for `F`, so code
+//! that only knows the header (the scheduler, the slab, a `Task<T>` handle)
+//! can poll, cancel, read or free the cell without knowing `F`.
+//!
+//! # Protocol
+//!
+//! * **Ownership** is counted in `Header::refs`, a plain `Cell<u32>`: the
+//!   task is single-threaded, so no atomic is needed. Every [`TaskRef`] owns
+//!   one count; the slab holds one while the task is live, the `Task<T>`
+//!   handle holds one until it is dropped, and the scheduler holds one for
+//!   the duration of a poll. The cell is freed when the count reaches zero.
+//!   `TaskRef` is `!Send`, so counts never cross threads.
+//! * **State bits** (`Header::state`):
+//!   - `RUNNING`: set while the future is being polled or dropped. Polling a
+//!     running task again (re-entrancy) panics instead of aliasing the future.
+//!   - `COMPLETE`: the stage holds the output (or the error); the future has
+//!     been dropped. Set exactly once.
+//!   - `CANCEL_REQUESTED`: `Task::cancel` asked for the future to be dropped
+//!     the next time the scheduler reaches the task, instead of polling it.
+//! * **The stage** is only touched through the vtable functions below, each
+//!   of which runs with exclusive access: the loop thread is the only thread
+//!   that can hold a `TaskRef`, and `RUNNING` rules out re-entrancy.
+//! * **Typed output**: [`OutputRef<T>`] is created together with the cell,
+//!   with `T = F::Output`, and is the only way to read the output, so the
+//!   type-erased read in the vtable is always called with the right type.
+
+use std::cell::{Cell, UnsafeCell};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+use super::error::TaskError;
+use super::id::TaskId;
+
+const RUNNING: u8 = 1;
+const COMPLETE: u8 = 2;
+const CANCEL_REQUESTED: u8 = 4;
+
+/// Functions that know the concrete future type of a cell.
+struct VTable {
+    poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> bool,
+    drop_future: unsafe fn(NonNull<Header>, TaskError),
+    take_output: unsafe fn(NonNull<Header>, *mut ()),
+    dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// The part of a task cell that does not depend on the future's type.
+pub(crate) struct Header {
+    vtable: &'static VTable,
+    state: Cell<u8>,
+    refs: Cell<u32>,
+    id: TaskId,
+    name: Option<Box<str>>,
+    join_waker: Cell<Option<Waker>>,
+    spawned_at: &'static Location<'static>,
+    polls: Cell<u64>,
+}
+
+enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, TaskError>),
+    Consumed,
+}
+
+#[repr(C)]
+struct TaskCell<F: Future> {
+    header: Header,
+    stage: UnsafeCell<Stage<F>>,
+}
+
+/// An owning, reference-counted pointer to a task cell.
+pub(crate) struct TaskRef {
+    ptr: NonNull<Header>,
+}
+
+/// The typed right to read a task's output; lives in `Task<T>`.
+pub(crate) struct OutputRef<T> {
+    task: TaskRef,
+    _output: PhantomData<T>,
+}
+
+impl TaskRef {
+    /// Allocates the cell for `future`. Returns the reference for the slab
+    /// and the typed reference for the `Task<T>` handle.
+    pub(crate) fn allocate<F: Future + 'static>(
+        future: F,
+        id: TaskId,
+        name: Option<Box<str>>,
+        spawned_at: &'static Location<'static>,
+    ) -> (TaskRef, OutputRef<F::Output>) {
+        let cell = Box::new(TaskCell {
+            header: Header {
+                vtable: vtable_for::<F>(),
+                state: Cell::new(0),
+                refs: Cell::new(2),
+                id,
+                name,
+                join_waker: Cell::new(None),
+                spawned_at,
+                polls: Cell::new(0),
+            },
+            stage: UnsafeCell::new(Stage::Running(future)),
+        });
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        (
+            TaskRef { ptr },
+            OutputRef {
+                task: TaskRef { ptr },
+                _output: PhantomData,
+            },
+        )
+    }
+
+    #[inline]
+    fn header(&self) -> &Header {
+        // SAFETY: this TaskRef owns a count, so the cell is alive; the header
+        // is only read through shared references (its mutable parts are Cells).
+        unsafe { self.ptr.as_ref() }
+    }
+
+    #[inline]
+    fn has(&self, bit: u8) -> bool {
+        self.header().state.get() & bit != 0
+    }
+
+    #[inline]
+    fn set(&self, bit: u8) {
+        let state = &self.header().state;
+        state.set(state.get() | bit);
+    }
+
+    /// The task's id.
+    pub(crate) fn id(&self) -> TaskId {
+        self.header().id
+    }
+
+    /// The task's name, `Task-N` when none was given.
+    pub(crate) fn name(&self) -> String {
+        match &self.header().name {
+            Some(name) => name.to_string(),
+            None => format!("Task-{}", self.header().id),
+        }
+    }
+
+    /// Where `spawn` was called for this task.
+    pub(crate) fn spawned_at(&self) -> &'static Location<'static> {
+        self.header().spawned_at
+    }
+
+    pub(crate) fn is_complete(&self) -> bool {
+        self.has(COMPLETE)
+    }
+
+    pub(crate) fn is_cancel_requested(&self) -> bool {
+        self.has(CANCEL_REQUESTED)
+    }
+
+    /// Marks the task for cancellation; the scheduler drops the future the
+    /// next time it reaches the task. Returns false if already complete.
+    pub(crate) fn request_cancel(&self) -> bool {
+        if self.is_complete() {
+            return false;
+        }
+        self.set(CANCEL_REQUESTED);
+        true
+    }
+
+    fn begin(&self) {
+        assert!(
+            !self.has(RUNNING),
+            "evloop: task {} was polled from inside its own poll",
+            self.name()
+        );
+        self.set(RUNNING);
+    }
+
+    fn end(&self, complete: bool) {
+        let state = &self.header().state;
+        let mut s = state.get() & !RUNNING;
+        if complete {
+            s |= COMPLETE;
+        }
+        state.set(s);
+    }
+
+    /// Polls the future once. Returns true when the task is complete: the
+    /// future returned `Ready` or panicked (the panic is stored as its error).
+    pub(crate) fn poll(&self, cx: &mut Context<'_>) -> bool {
+        if self.is_complete() {
+            return true;
+        }
+        self.begin();
+        let header = self.header();
+        header.polls.set(header.polls.get() + 1);
+        // SAFETY: RUNNING is set, so nothing else touches the stage until
+        // `end`; the vtable was built for this cell's future type.
+        let done = unsafe { (header.vtable.poll)(self.ptr, cx) };
+        self.end(done);
+        done
+    }
+
+    /// Drops the future now and stores `reason` as the task's result.
+    /// Does nothing if the task is already complete.
+    pub(crate) fn drop_future(&self, reason: TaskError) {
+        if self.is_complete() {
+            return;
+        }
+        self.begin();
+        // SAFETY: as in `poll`.
+        unsafe { (self.header().vtable.drop_future)(self.ptr, reason) };
+        self.end(true);
+    }
+
+    /// Takes the waker of whoever awaits the handle.
+    pub(crate) fn take_join_waker(&self) -> Option<Waker> {
+        self.header().join_waker.take()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn refs_for_test(&self) -> u32 {
+        self.header().refs.get()
+    }
+}
+
+impl Clone for TaskRef {
+    #[inline]
+    fn clone(&self) -> Self {
+        let refs = &self.header().refs;
+        refs.set(refs.get() + 1);
+        TaskRef { ptr: self.ptr }
+    }
+}
+
+impl Drop for TaskRef {
+    #[inline]
+    fn drop(&mut self) {
+        let refs = &self.header().refs;
+        let n = refs.get() - 1;
+        refs.set(n);
+        if n == 0 {
+            // SAFETY: this was the last count, so nobody else can reach the
+            // cell; the vtable's dealloc matches the allocation in `allocate`.
+            unsafe { (self.header().vtable.dealloc)(self.ptr) };
+        }
+    }
+}
+
+impl<T> OutputRef<T> {
+    /// The untyped reference, for `cancel`, `id` and friends.
+    pub(crate) fn task(&self) -> &TaskRef {
+        &self.task
+    }
+
+    /// Returns the output if the task is complete; otherwise remembers the
+    /// waker to wake on completion.
+    pub(crate) fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
+        if !self.task.is_complete() {
+            let header = self.task.header();
+            let waker = match header.join_waker.take() {
+                Some(w) if w.will_wake(cx.waker()) => w,
+                _ => cx.waker().clone(),
+            };
+            header.join_waker.set(Some(waker));
+            return Poll::Pending;
+        }
+        let mut out = ManuallyDrop::new(None::<Result<T, TaskError>>);
+        // SAFETY: `OutputRef<T>` is only created by `allocate` with
+        // `T = F::Output`, so `take_output` writes an `Option<Result<T, _>>`.
+        // The task is complete, so nothing else touches the stage now.
+        unsafe {
+            (self.task.header().vtable.take_output)(
+                self.task.ptr,
+                (&mut *out as *mut Option<_>).cast(),
+            )
+        };
+        match ManuallyDrop::into_inner(out) {
+            Some(result) => Poll::Ready(result),
+            None => panic!(
+                "evloop: Task handle of {} polled again after it returned its output",
+                self.task.name()
+            ),
+        }
+    }
+}
+
+fn vtable_for<F: Future + 'static>() -> &'static VTable {
+    struct Holder<F>(PhantomData<F>);
+    impl<F: Future + 'static> Holder<F> {
+        const VTABLE: VTable = VTable {
+            poll: poll_cell::<F>,
+            drop_future: drop_future_cell::<F>,
+            take_output: take_output_cell::<F>,
+            dealloc: dealloc_cell::<F>,
+        };
+    }
+    &Holder::<F>::VTABLE
+}
+
+/// # Safety
+/// `ptr` must point to a live `TaskCell<F>` to which the caller has
+/// exclusive access (the RUNNING bit is set).
+unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F> {
+    // SAFETY: guaranteed by the caller; `TaskCell` is `repr(C)` with the
+    // header first, so the header pointer is the cell pointer.
+    unsafe { &mut *ptr.cast::<TaskCell<F>>().as_ref().stage.get() }
+}
+
+/// Drops the future where it lies (catching a panicking destructor) and
+/// leaves `result` in the stage; a panicking destructor replaces an `Ok`.
+///
+/// # Safety
+/// `stage` must be valid, hold `Stage::Running`, and be exclusively ours.
+unsafe fn finish_with<F: Future>(stage: *mut Stage<F>, result: Result<F::Output, TaskError>) {
+    // SAFETY: the future is pinned inside the cell, so it must be dropped in
+    // place, never moved; drop glue still drops every field if one panics.
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
+        std::ptr::drop_in_place(stage)
+    }));
+    let result = match (result, dropped) {
+        (Ok(_), Err(panic)) => Err(TaskError::panic(panic)),
+        (result, _) => result,
+    };
+    // SAFETY: the old value was dropped just above; writing does not drop it again.
+    unsafe { std::ptr::write(stage, Stage::Finished(result)) };
+}
+
+unsafe fn poll_cell<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bool {
+    // SAFETY: the vtable is only called by `TaskRef::poll` with RUNNING set.
+    let stage = unsafe { stage::<F>(ptr) };
+    let Stage::Running(future) = stage else {
+        return true;
+    };
+    // SAFETY: the future lives in the heap cell and is never moved: it is
+    // dropped in place by `finish_with` and the cell is freed only after.
+    let pinned = unsafe { Pin::new_unchecked(future) };
+    let result = match catch_unwind(AssertUnwindSafe(|| pinned.poll(cx))) {
+        Ok(Poll::Pending) => return false,
+        Ok(Poll::Ready(output)) => Ok(output),
+        Err(panic) => Err(TaskError::panic(panic)),
+    };
+    // SAFETY: the stage holds Running and we have exclusive access.
+    unsafe { finish_with(stage, result) };
+    true
+}
+
+unsafe fn drop_future_cell<F: Future>(ptr: NonNull<Header>, reason: TaskError) {
+    // SAFETY: called by `TaskRef::drop_future` with RUNNING set.
+    let stage = unsafe { stage::<F>(ptr) };
+    if let Stage::Running(_) = stage {
+        // SAFETY: the stage holds Running and we have exclusive access.
+        unsafe { finish_with(stage, Err(reason)) };
+    }
+}
+
+unsafe fn take_output_cell<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
+    // SAFETY: called by `OutputRef::poll_output` on a complete task; no
+    // other access to the stage is possible then.
+    let stage = unsafe { stage::<F>(ptr) };
+    let value = match stage {
+        Stage::Finished(_) => match std::mem::replace(stage, Stage::Consumed) {
+            Stage::Finished(result) => Some(result),
+            _ => unreachable!(),
+        },
+        _ => None,
+    };
+    // SAFETY: `out` points to an `Option<Result<F::Output, TaskError>>`
+    // (see `poll_output`), whose old value (None) needs no drop.
+    unsafe {
+        out.cast::<Option<Result<F::Output, TaskError>>>()
+            .write(value)
+    };
+}
+
+unsafe fn dealloc_cell<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: called once, by the last `TaskRef`; the cell came from
+    // `Box::leak` in `allocate`.
+    drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F>>().as_ptr()) });
+}

@@ -1,0 +1,70 @@
+//! The loop's clock: real (`Instant::now`) or paused (virtual time that only
+//! moves when the loop is idle or when `advance` is called).
+//!
+//! Timer deadlines are kept as microseconds since the clock's origin.
+//! Deadlines round *up* to the next microsecond and the current time rounds
+//! *down*, so a timer can fire late by under a microsecond of rounding but
+//! never early.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use super::wheel::MAX_DEADLINE;
+
+pub(crate) struct Clock {
+    origin: Instant,
+    paused: bool,
+    virtual_us: Cell<u64>,
+}
+
+impl Clock {
+    pub(crate) fn new(paused: bool) -> Clock {
+        Clock {
+            origin: Instant::now(),
+            paused,
+            virtual_us: Cell::new(0),
+        }
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Now, as an `Instant`.
+    pub(crate) fn now(&self) -> Instant {
+        if self.paused {
+            self.origin + Duration::from_micros(self.virtual_us.get())
+        } else {
+            Instant::now()
+        }
+    }
+
+    /// Now, in whole microseconds since the origin (rounded down).
+    pub(crate) fn now_us(&self) -> u64 {
+        if self.paused {
+            self.virtual_us.get()
+        } else {
+            self.origin.elapsed().as_micros() as u64
+        }
+    }
+
+    /// A deadline in microseconds since the origin, rounded up.
+    pub(crate) fn deadline_us(&self, when: Instant) -> u64 {
+        let since = when.saturating_duration_since(self.origin);
+        let us = since.as_nanos().div_ceil(1000);
+        us.min(MAX_DEADLINE as u128) as u64
+    }
+
+    /// How long from now until `us`, in real time.
+    pub(crate) fn until(&self, us: u64) -> Duration {
+        (self.origin + Duration::from_micros(us)).saturating_duration_since(Instant::now())
+    }
+
+    /// Paused clock only: moves virtual time to `us` if that is later.
+    pub(crate) fn advance_to(&self, us: u64) {
+        debug_assert!(self.paused);
+        if us > self.virtual_us.get() {
+            self.virtual_us.set(us);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! `sleep` and `sleep_until`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::context;
+use crate::core::{Core, TimerPayload};
+use crate::timer::wheel::TimerKey;
+
+/// Waits until `duration` has passed on the loop's clock
+/// (asyncio's `asyncio.sleep`). Never completes before the deadline.
+///
+/// ```
+/// # use evloop_core as evloop;
+/// use std::time::Duration;
+///
+/// evloop::run(async {
+///     let start = evloop::time();
+///     evloop::sleep(Duration::from_millis(20)).await;
+///     assert!(evloop::time() - start >= Duration::from_millis(20));
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a running loop ("no running event loop").
+#[track_caller]
+pub fn sleep(duration: Duration) -> Sleep {
+    let core = context::with_core("evloop::sleep", |core| core.clone());
+    let now = core.clock.now();
+    let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
+    Sleep::new(core, deadline)
+}
+
+/// Waits until `deadline` on the loop's clock.
+///
+/// # Panics
+/// Outside a running loop ("no running event loop").
+#[track_caller]
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    let core = context::with_core("evloop::sleep_until", |core| core.clone());
+    Sleep::new(core, deadline)
+}
+
+pub(crate) fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(86_400 * 365 * 1000)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// The timer is armed on the first poll and disarmed when the `Sleep` is
+/// dropped, so an abandoned sleep leaves nothing behind in the timer wheel.
+#[must_use = "a Sleep does nothing unless awaited"]
+pub struct Sleep {
+    core: Rc<Core>,
+    deadline: Instant,
+    key: Option<TimerKey>,
+}
+
+impl Sleep {
+    fn new(core: Rc<Core>, deadline: Instant) -> Sleep {
+        Sleep {
+            core,
+            deadline,
+            key: None,
+        }
+    }
+
+    /// When this sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// True once the deadline has passed on the loop's clock.
+    pub fn is_elapsed(&self) -> bool {
+        self.core.clock.now() >= self.deadline
+    }
+
+    /// Moves the deadline (earlier or later); the sleep can be awaited again.
+    pub fn reset(&mut self, deadline: Instant) {
+        self.disarm();
+        self.deadline = deadline;
+    }
+
+    fn disarm(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.core.timers.borrow_mut().remove(key);
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut timers = this.core.timers.borrow_mut();
+        if let Some(key) = this.key {
+            return match timers.get_mut(key) {
+                Some(TimerPayload::Wake(waker)) => {
+                    if !waker.will_wake(cx.waker()) {
+                        *waker = cx.waker().clone();
+                    }
+                    Poll::Pending
+                }
+                // The timer fired (its entry is gone): the deadline passed.
+                _ => {
+                    this.key = None;
+                    Poll::Ready(())
+                }
+            };
+        }
+        let at = this.core.clock.deadline_us(this.deadline);
+        if at <= this.core.clock.now_us() {
+            return Poll::Ready(());
+        }
+        this.key = Some(timers.insert(at, TimerPayload::Wake(cx.waker().clone())));
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.disarm();
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("armed", &self.key.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,395 @@
+//! A hierarchical timer wheel with microsecond ticks.
+//!
+//! Deadlines are `u64` microseconds since the loop's clock origin. The wheel
+//! has `LEVELS` levels of 64 slots; a slot at level `L` spans `64^L` µs, so
+//! level 0 holds timers due within the current 64 µs block, level 1 within
+//! the current 4 ms block, level 2 within 262 ms, and so on up to about
+//! 36,000 years at level 9.
+//!
+//! A timer is placed at the level of the highest 6-bit digit in which its
+//! deadline differs from `elapsed` (the wheel's notion of now). That gives the
+//! invariant everything rests on: every timer at level `L` is due after every
+//! timer at a level below `L`, so the earliest timer is always in the first
+//! occupied slot of the lowest occupied level. When time reaches a slot at
+//! level `L > 0`, its timers are re-inserted relative to the new `elapsed`
+//! ("cascaded") and land at lower levels; timers only fire from level 0,
+//! whose slots are exactly one microsecond wide — so timers fire in
+//! deadline order, and insertion order among equal deadlines.
+//!
+//! Timers live in a slab of nodes linked into doubly linked per-slot lists,
+//! so insert and cancel are O(1), and a cancelled timer leaves nothing
+//! behind. Each node carries a generation so a stale [`TimerKey`] is inert.
+
+const LEVELS: usize = 10;
+const SLOT_BITS: u32 = 6;
+const SLOTS: usize = 1 << SLOT_BITS;
+/// Deadlines are clamped to this (about 36,000 years of microseconds).
+pub(crate) const MAX_DEADLINE: u64 = (1 << (SLOT_BITS as usize * LEVELS)) - 1;
+const NIL: u32 = u32::MAX;
+
+/// Names one armed timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    index: u32,
+    generation: u32,
+}
+
+struct Node<T> {
+    when: u64,
+    prev: u32,
+    next: u32,
+    generation: u32,
+    level: u8,
+    slot: u8,
+    /// `Some` while the node is armed.
+    payload: Option<T>,
+}
+
+struct Level {
+    occupied: u64,
+    heads: [u32; SLOTS],
+    tails: [u32; SLOTS],
+}
+
+/// The wheel; `T` is what a timer carries (a waker or a callback).
+pub(crate) struct Wheel<T> {
+    elapsed: u64,
+    levels: [Level; LEVELS],
+    nodes: Vec<Node<T>>,
+    free: Vec<u32>,
+    len: usize,
+}
+
+impl<T> Wheel<T> {
+    pub(crate) fn new() -> Self {
+        Wheel {
+            elapsed: 0,
+            levels: std::array::from_fn(|_| Level {
+                occupied: 0,
+                heads: [NIL; SLOTS],
+                tails: [NIL; SLOTS],
+            }),
+            nodes: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Number of armed timers.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Number of node slots allocated (armed or free): the store's size.
+    pub(crate) fn capacity(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Arms a timer due at `when` µs (a past deadline fires at the next
+    /// `advance`).
+    pub(crate) fn insert(&mut self, when: u64, payload: T) -> TimerKey {
+        let when = when.clamp(self.elapsed, MAX_DEADLINE);
+        let index = match self.free.pop() {
+            Some(i) => {
+                let node = &mut self.nodes[i as usize];
+                node.when = when;
+                node.payload = Some(payload);
+                i
+            }
+            None => {
+                let i = self.nodes.len() as u32;
+                assert!(i != NIL, "evloop: too many timers armed at once");
+                self.nodes.push(Node {
+                    when,
+                    prev: NIL,
+                    next: NIL,
+                    generation: 0,
+                    level: 0,
+                    slot: 0,
+                    payload: Some(payload),
+                });
+                i
+            }
+        };
+        self.len += 1;
+        self.link(index);
+        TimerKey {
+            index,
+            generation: self.nodes[index as usize].generation,
+        }
+    }
+
+    /// Disarms the timer; returns its payload if it was still armed.
+    pub(crate) fn remove(&mut self, key: TimerKey) -> Option<T> {
+        self.node_of(key)?;
+        self.unlink(key.index);
+        Some(self.release(key.index))
+    }
+
+    /// The payload of an armed timer, for updating it in place.
+    pub(crate) fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
+        let i = self.node_of(key)?;
+        self.nodes[i].payload.as_mut()
+    }
+
+    /// Whether the timer is still armed (not fired, not removed).
+    #[cfg(test)]
+    pub(crate) fn contains(&self, key: TimerKey) -> bool {
+        self.node_of(key).is_some()
+    }
+
+    fn node_of(&self, key: TimerKey) -> Option<usize> {
+        let node = self.nodes.get(key.index as usize)?;
+        (node.generation == key.generation && node.payload.is_some()).then_some(key.index as usize)
+    }
+
+    /// The time at which `advance` next has work: the exact deadline of the
+    /// earliest timer, or the start of the slot that holds it (an earlier,
+    /// conservative time at which the slot is cascaded).
+    pub(crate) fn next_deadline(&self) -> Option<u64> {
+        self.next_expiration().map(|(_, _, at)| at)
+    }
+
+    /// Moves the wheel to `now` µs, appending the payload of every timer due
+    /// at or before `now` to `fired`, in deadline order.
+    pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<T>) {
+        while let Some((level, slot, at)) = self.next_expiration() {
+            if at > now {
+                break;
+            }
+            self.elapsed = self.elapsed.max(at);
+            let lvl = &mut self.levels[level];
+            let mut cur = std::mem::replace(&mut lvl.heads[slot], NIL);
+            lvl.tails[slot] = NIL;
+            lvl.occupied &= !(1u64 << slot);
+            while cur != NIL {
+                let next = self.nodes[cur as usize].next;
+                if level == 0 {
+                    fired.push(self.release(cur));
+                } else {
+                    self.link(cur);
+                }
+                cur = next;
+            }
+        }
+        self.elapsed = self.elapsed.max(now.min(MAX_DEADLINE));
+    }
+
+    fn next_expiration(&self) -> Option<(usize, usize, u64)> {
+        if self.len == 0 {
+            return None;
+        }
+        for (level, lvl) in self.levels.iter().enumerate() {
+            if lvl.occupied == 0 {
+                continue;
+            }
+            let shift = SLOT_BITS as usize * level;
+            let pos = ((self.elapsed >> shift) as usize) & (SLOTS - 1);
+            // By the level invariant no occupied slot lies before `pos`.
+            let ahead = lvl.occupied >> pos;
+            debug_assert!(ahead != 0, "timer wheel invariant broken at level {level}");
+            let slot = pos + ahead.trailing_zeros() as usize;
+            let block = shift + SLOT_BITS as usize;
+            let base = if block >= 64 {
+                0
+            } else {
+                self.elapsed & !((1u64 << block) - 1)
+            };
+            return Some((level, slot, base | ((slot as u64) << shift)));
+        }
+        None
+    }
+
+    fn link(&mut self, index: u32) {
+        let when = self.nodes[index as usize].when;
+        let differing = (self.elapsed ^ when) | (SLOTS as u64 - 1);
+        let level = ((63 - differing.leading_zeros()) / SLOT_BITS) as usize;
+        let slot = ((when >> (SLOT_BITS as usize * level)) as usize) & (SLOTS - 1);
+        // Append at the tail, so equal deadlines fire in insertion order.
+        let lvl = &mut self.levels[level];
+        let tail = lvl.tails[slot];
+        lvl.tails[slot] = index;
+        lvl.occupied |= 1u64 << slot;
+        if tail == NIL {
+            lvl.heads[slot] = index;
+        } else {
+            self.nodes[tail as usize].next = index;
+        }
+        let node = &mut self.nodes[index as usize];
+        node.prev = tail;
+        node.next = NIL;
+        node.level = level as u8;
+        node.slot = slot as u8;
+    }
+
+    fn unlink(&mut self, index: u32) {
+        let (prev, next, level, slot) = {
+            let n = &self.nodes[index as usize];
+            (n.prev, n.next, n.level as usize, n.slot as usize)
+        };
+        let lvl = &mut self.levels[level];
+        if prev == NIL {
+            lvl.heads[slot] = next;
+        } else {
+            self.nodes[prev as usize].next = next;
+        }
+        if next == NIL {
+            lvl.tails[slot] = prev;
+        } else {
+            self.nodes[next as usize].prev = prev;
+        }
+        if lvl.heads[slot] == NIL {
+            lvl.occupied &= !(1u64 << slot);
+        }
+    }
+
+    /// Frees an unlinked node and returns its payload.
+    fn release(&mut self, index: u32) -> T {
+        let node = &mut self.nodes[index as usize];
+        node.generation = node.generation.wrapping_add(1);
+        self.free.push(index);
+        self.len -= 1;
+        node.payload
+            .take()
+            .expect("evloop bug: releasing a disarmed timer")
+    }
+
+    /// Disarms every timer, returning the payloads (used at loop close).
+    pub(crate) fn drain(&mut self) -> Vec<T> {
+        let mut out = Vec::with_capacity(self.len);
+        self.advance(MAX_DEADLINE, &mut out);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// xorshift64*, so the randomized tests are repeatable.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+    }
+
+    #[test]
+    fn fires_in_deadline_order_across_levels() {
+        let mut w = Wheel::new();
+        let deadlines = [5u64, 70, 4_100, 3, 1_000_000, 64, 63, 262_145, 5];
+        for (i, &d) in deadlines.iter().enumerate() {
+            w.insert(d, i);
+        }
+        let mut fired = Vec::new();
+        w.advance(10_000_000, &mut fired);
+        let got: Vec<u64> = fired.iter().map(|&i| deadlines[i]).collect();
+        assert_eq!(got, vec![3, 5, 5, 63, 64, 70, 4_100, 262_145, 1_000_000]);
+        // Equal deadlines keep insertion order.
+        assert_eq!(&fired[1..3], &[0, 8]);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn nothing_fires_early_and_next_deadline_never_overshoots() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut w = Wheel::new();
+        let mut expected = Vec::new();
+        for i in 0..5_000u64 {
+            let d = rng.next() % 50_000_000;
+            w.insert(d, (d, i));
+            expected.push((d, i));
+        }
+        expected.sort();
+        let mut now = 0;
+        let mut fired = Vec::new();
+        while let Some(next) = w.next_deadline() {
+            assert!(next >= now, "next deadline went backwards");
+            assert!(
+                next <= expected[fired.len()].0,
+                "wheel would wake after a deadline"
+            );
+            now = next + rng.next() % 3;
+            let before = fired.len();
+            w.advance(now, &mut fired);
+            for &(d, _) in &fired[before..] {
+                assert!(d <= now, "fired {d} before its deadline at {now}");
+            }
+        }
+        assert_eq!(fired, expected);
+    }
+
+    #[test]
+    fn remove_is_exact_and_leaves_nothing_behind() {
+        let mut w = Wheel::new();
+        let mut fired = Vec::new();
+        for round in 0..1_000_000u64 {
+            let k = w.insert(round + 10_000_000, round);
+            assert_eq!(w.remove(k), Some(round));
+            assert_eq!(w.remove(k), None, "a removed key is inert");
+            if round % 1000 == 0 {
+                w.advance(round, &mut fired);
+            }
+        }
+        assert!(fired.is_empty());
+        assert_eq!(w.len(), 0);
+        assert!(w.capacity() <= 1, "store grew to {}", w.capacity());
+    }
+
+    #[test]
+    fn random_cancels_never_disturb_the_rest() {
+        let mut rng = Rng(42);
+        let mut w = Wheel::new();
+        let mut live = Vec::new();
+        for i in 0..20_000u64 {
+            let d = rng.next() % 10_000_000;
+            let k = w.insert(d, i);
+            live.push((k, d, i));
+            if rng.next() % 3 == 0 {
+                let j = (rng.next() as usize) % live.len();
+                let (k, _, v) = live.swap_remove(j);
+                assert_eq!(w.remove(k), Some(v));
+            }
+        }
+        let mut fired = Vec::new();
+        w.advance(u64::MAX, &mut fired);
+        let mut want: Vec<(u64, u64)> = live.iter().map(|&(_, d, i)| (d, i)).collect();
+        want.sort();
+        let got: Vec<u64> = fired;
+        assert_eq!(got, want.iter().map(|&(_, i)| i).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn past_deadlines_fire_on_the_next_advance_and_far_ones_are_clamped() {
+        let mut w = Wheel::new();
+        let mut fired = Vec::new();
+        w.advance(1_000, &mut fired);
+        w.insert(10, "past");
+        w.insert(u64::MAX, "far");
+        assert_eq!(w.next_deadline(), Some(1_000));
+        w.advance(1_000, &mut fired);
+        assert_eq!(fired, vec!["past"]);
+        w.advance(MAX_DEADLINE, &mut fired);
+        assert_eq!(fired, vec!["past", "far"]);
+    }
+
+    #[test]
+    fn get_mut_and_contains_follow_the_key() {
+        let mut w = Wheel::new();
+        let k = w.insert(100, 1);
+        *w.get_mut(k).unwrap() = 7;
+        assert!(w.contains(k));
+        let mut fired = Vec::new();
+        w.advance(100, &mut fired);
+        assert_eq!(fired, vec![7]);
+        assert!(!w.contains(k));
+        assert!(w.get_mut(k).is_none());
+    }
+}

@@ -1,0 +1,59 @@
+//! **evloop** — Python asyncio's programming model as a hand-written,
+//! single-threaded event loop on `mio`.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! async fn say_after(delay: Duration, what: &str) -> String {
+//!     evloop::sleep(delay).await;
+//!     what.to_string()
+//! }
+//!
+//! evloop::run(async {
+//!     let hello = evloop::spawn(say_after(Duration::from_millis(20), "hello"));
+//!     let world = evloop::spawn(say_after(Duration::from_millis(10), "world"));
+//!     let late = evloop::timeout(Duration::from_millis(5), say_after(Duration::from_secs(1), "never"));
+//!     assert!(late.await.is_err());
+//!     assert_eq!(hello.await.unwrap() + " " + &world.await.unwrap(), "hello world");
+//! });
+//! ```
+//!
+//! No `Send` bound anywhere on the loop thread, no global runtime: one call
+//! ([`run`]) starts a loop and, when the future is done, cancels what is left
+//! and closes it. See `docs/asyncio-guide.md` for the asyncio → evloop names
+//! and `docs/architecture.md` for one tick, step by step.
+
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unreachable_pub
+)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub use evloop_core::{
+    advance, all_tasks, call_at, call_later, call_soon, current_task, handle, interval, on_cancel, run, sleep,
+    sleep_until, spawn, spawn_named, time, timeout, timeout_at, timeout_scope, yield_now, Builder, CallbackHandle,
+    Elapsed, EventLoop, Interval, LoopHandle, RemoteTask, Sleep, Task, TaskError, TaskId, TaskInfo, TimeoutScope,
+    YieldNow,
+};
+
+/// Counters and statistics of the running loop.
+pub mod monitor {
+    pub use evloop_core::monitor::*;
+}
+
+/// Registering raw `mio` sources with the loop: the building block of the
+/// socket types.
+pub mod reactor {
+    pub use evloop_core::reactor::*;
+}
+
+/// Synchronization primitives: `Lock`, `Event`, `Condition`, `Semaphore`,
+/// queues and more, all single-threaded and cancellation-safe.
+pub use evloop_primitives as sync;
+
+/// `Box<dyn Error + Send + Sync>`: the error type that works with `?` and
+/// with anyhow-style error types.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
