@@ -33,10 +33,10 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub use evloop_core::{
-    advance, all_tasks, call_at, call_later, call_soon, current_task, handle, interval, on_cancel, run, sleep,
-    sleep_until, spawn, spawn_named, time, timeout, timeout_at, timeout_scope, yield_now, Builder, CallbackHandle,
-    Elapsed, EventLoop, Interval, LoopHandle, RemoteTask, Sleep, Task, TaskError, TaskId, TaskInfo, TimeoutScope,
-    YieldNow,
+    advance, all_tasks, call_at, call_later, call_soon, current_task, handle, interval, on_cancel,
+    run, sleep, sleep_until, spawn, spawn_named, time, timeout, timeout_at, timeout_scope,
+    yield_now, Builder, CallbackHandle, Elapsed, EventLoop, Interval, LoopHandle, RemoteTask,
+    Sleep, Task, TaskError, TaskId, TaskInfo, TimeoutScope, YieldNow,
 };
 
 /// Counters and statistics of the running loop.

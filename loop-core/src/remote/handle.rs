@@ -56,7 +56,37 @@ impl LoopHandle {
         F: Future + Send + 'static,
         F::Output: Send,
     {
-        let (task, job) = remote_task::pair(fut);
+        self.spawn_with(move || fut)
+    }
+
+    /// Spawns the future that `make` builds, calling `make` on the loop
+    /// thread — so the future itself need not be `Send` (it may hold `Rc`s,
+    /// `Task` handles, primitives). Only `make` and the output cross threads.
+    ///
+    /// ```
+    /// # use evloop_core as evloop;
+    /// let lp = evloop::EventLoop::new().unwrap();
+    /// let handle = lp.handle();
+    /// let t = std::thread::spawn(move || {
+    ///     let task = handle.spawn_with(|| async {
+    ///         let shared = std::rc::Rc::new(5); // !Send, built on the loop thread
+    ///         let child = evloop::spawn(async { 1 });
+    ///         *shared + child.await.unwrap()
+    ///     });
+    ///     let v = futures_lite::future::block_on(task).unwrap();
+    ///     handle.stop();
+    ///     v
+    /// });
+    /// lp.run_forever();
+    /// assert_eq!(t.join().unwrap(), 6);
+    /// ```
+    pub fn spawn_with<M, F>(&self, make: M) -> RemoteTask<F::Output>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send,
+    {
+        let (task, job) = remote_task::pair(make);
         self.call_soon_threadsafe(job);
         task
     }

@@ -51,10 +51,12 @@ impl<T> Drop for Completer<T> {
     }
 }
 
-/// Builds the handle and the job to run on the loop thread.
-pub(crate) fn pair<F>(fut: F) -> (RemoteTask<F::Output>, impl FnOnce() + Send + 'static)
+/// Builds the handle and the job to run on the loop thread, where `make`
+/// builds the future and spawns it.
+pub(crate) fn pair<M, F>(make: M) -> (RemoteTask<F::Output>, impl FnOnce() + Send + 'static)
 where
-    F: Future + Send + 'static,
+    M: FnOnce() -> F + Send + 'static,
+    F: Future + 'static,
     F::Output: Send,
 {
     let slot = Arc::new(Mutex::new(Slot {
@@ -64,6 +66,10 @@ where
     }));
     let completer = Completer { slot: slot.clone() };
     let job = move || {
+        let fut = match catch_unwind(AssertUnwindSafe(make)) {
+            Ok(fut) => fut,
+            Err(panic) => return completer.complete(Err(TaskError::panic(panic))),
+        };
         // Detached: the RemoteTask observes the result through the slot.
         drop(crate::spawn(async move {
             let mut fut = pin!(fut);

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -29,10 +28,11 @@ use crate::timer::wheel::TimerKey;
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let core = context::with_core("evloop::sleep", |core| core.clone());
-    let now = core.clock.now();
-    let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
-    Sleep::new(core, deadline)
+    context::with_core("evloop::sleep", |core| {
+        let now = core.clock.now();
+        let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
+        Sleep::new(core, deadline)
+    })
 }
 
 /// Waits until `deadline` on the loop's clock.
@@ -41,8 +41,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    let core = context::with_core("evloop::sleep_until", |core| core.clone());
-    Sleep::new(core, deadline)
+    context::with_core("evloop::sleep_until", |core| Sleep::new(core, deadline))
 }
 
 pub(crate) fn far_future(now: Instant) -> Instant {
@@ -53,20 +52,36 @@ pub(crate) fn far_future(now: Instant) -> Instant {
 ///
 /// The timer is armed on the first poll and disarmed when the `Sleep` is
 /// dropped, so an abandoned sleep leaves nothing behind in the timer wheel.
+///
+/// A `Sleep` is `Send` (it names its loop by index, not by pointer), so it
+/// can be held in futures given to [`LoopHandle::spawn`](crate::LoopHandle::spawn);
+/// it must still be polled on the loop that created it.
 #[must_use = "a Sleep does nothing unless awaited"]
 pub struct Sleep {
-    core: Rc<Core>,
+    loop_index: u16,
     deadline: Instant,
     key: Option<TimerKey>,
 }
 
 impl Sleep {
-    fn new(core: Rc<Core>, deadline: Instant) -> Sleep {
+    fn new(core: &Core, deadline: Instant) -> Sleep {
         Sleep {
-            core,
+            loop_index: core.index(),
             deadline,
             key: None,
         }
+    }
+
+    /// Runs `f` with this sleep's loop, which must be the running one.
+    #[track_caller]
+    fn with_core<R>(&self, f: impl FnOnce(&Core) -> R) -> R {
+        context::with_core("polling a Sleep", |core| {
+            assert!(
+                core.index() == self.loop_index,
+                "a Sleep was polled on a different event loop than the one that created it"
+            );
+            f(core)
+        })
     }
 
     /// When this sleep completes.
@@ -75,8 +90,11 @@ impl Sleep {
     }
 
     /// True once the deadline has passed on the loop's clock.
+    ///
+    /// # Panics
+    /// Outside the loop that created this sleep.
     pub fn is_elapsed(&self) -> bool {
-        self.core.clock.now() >= self.deadline
+        self.with_core(|core| core.clock.now() >= self.deadline)
     }
 
     /// Moves the deadline (earlier or later); the sleep can be awaited again.
@@ -87,7 +105,13 @@ impl Sleep {
 
     fn disarm(&mut self) {
         if let Some(key) = self.key.take() {
-            self.core.timers.borrow_mut().remove(key);
+            // Without its loop running here the timer cannot be reached; it
+            // then fires once, harmlessly, or goes when the loop closes.
+            context::try_with_core(|core| {
+                if core.index() == self.loop_index {
+                    core.timers.borrow_mut().remove(key);
+                }
+            });
         }
     }
 }
@@ -97,28 +121,36 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let mut timers = this.core.timers.borrow_mut();
-        if let Some(key) = this.key {
-            return match timers.get_mut(key) {
-                Some(TimerPayload::Wake(waker)) => {
-                    if !waker.will_wake(cx.waker()) {
-                        *waker = cx.waker().clone();
+        let (key, deadline) = (this.key, this.deadline);
+        let (ready, key) = this.with_core(|core| {
+            let mut timers = core.timers.borrow_mut();
+            if let Some(key) = key {
+                return match timers.get_mut(key) {
+                    Some(TimerPayload::Wake(waker)) => {
+                        if !waker.will_wake(cx.waker()) {
+                            *waker = cx.waker().clone();
+                        }
+                        (false, Some(key))
                     }
-                    Poll::Pending
-                }
-                // The timer fired (its entry is gone): the deadline passed.
-                _ => {
-                    this.key = None;
-                    Poll::Ready(())
-                }
-            };
+                    // The timer fired (its entry is gone): the deadline passed.
+                    _ => (true, None),
+                };
+            }
+            let at = core.clock.deadline_us(deadline);
+            if at <= core.clock.now_us() {
+                return (true, None);
+            }
+            (
+                false,
+                Some(timers.insert(at, TimerPayload::Wake(cx.waker().clone()))),
+            )
+        });
+        this.key = key;
+        if ready {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
-        let at = this.core.clock.deadline_us(this.deadline);
-        if at <= this.core.clock.now_us() {
-            return Poll::Ready(());
-        }
-        this.key = Some(timers.insert(at, TimerPayload::Wake(cx.waker().clone())));
-        Poll::Pending
     }
 }
 

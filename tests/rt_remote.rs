@@ -1,0 +1,151 @@
+//! Other threads: LoopHandle::{stop, call_soon_threadsafe, spawn}, remote wakes.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Waker;
+use std::time::Duration;
+
+use support::within;
+
+#[test]
+fn stop_from_another_thread_ends_run_forever() {
+    within(Duration::from_secs(20), || {
+        let lp = evloop::EventLoop::new().unwrap();
+        let handle = lp.handle();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            handle.stop();
+        });
+        lp.run_forever(); // idle: nothing but the stop can end it
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn call_soon_threadsafe_wakes_an_idle_loop() {
+    within(Duration::from_secs(20), || {
+        let lp = evloop::EventLoop::new().unwrap();
+        let handle = lp.handle();
+        let ran_on = Arc::new(Mutex::new(None));
+        let r = ran_on.clone();
+        let h2 = handle.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            handle.call_soon_threadsafe(move || {
+                *r.lock().unwrap() = Some(std::thread::current().id());
+                h2.stop();
+            });
+        });
+        lp.run_forever();
+        t.join().unwrap();
+        assert_eq!(
+            *ran_on.lock().unwrap(),
+            Some(std::thread::current().id()),
+            "ran on the loop thread"
+        );
+        assert!(lp.stats().wakes_remote == 0 && lp.stats().callbacks_run == 1);
+    });
+}
+
+#[test]
+fn loop_handle_spawn_from_another_thread() {
+    within(Duration::from_secs(20), || {
+        let lp = evloop::EventLoop::new().unwrap();
+        let handle = lp.handle();
+        let t = std::thread::spawn(move || {
+            let tasks: Vec<_> = (0..100u64)
+                .map(|i| {
+                    handle.spawn(async move {
+                        evloop::sleep(Duration::from_micros(10 * i)).await;
+                        (i, std::thread::current().id())
+                    })
+                })
+                .collect();
+            let results: Vec<_> = tasks
+                .into_iter()
+                .map(|t| futures_lite::future::block_on(t).unwrap())
+                .collect();
+            let panicked =
+                futures_lite::future::block_on(handle.spawn(async { panic!("remote boom") }));
+            handle.stop();
+            (results, panicked.unwrap_err().to_string())
+        });
+        lp.run_forever();
+        let (results, panic_msg) = t.join().unwrap();
+        let loop_thread = std::thread::current().id();
+        assert_eq!(results.len(), 100);
+        for (i, (v, thread)) in results.into_iter().enumerate() {
+            assert_eq!(v, i as u64);
+            assert_eq!(thread, loop_thread);
+        }
+        assert!(panic_msg.contains("remote boom"), "{panic_msg}");
+    });
+}
+
+#[test]
+fn a_remote_task_on_a_closed_loop_resolves_as_cancelled() {
+    within(Duration::from_secs(20), || {
+        let lp = evloop::EventLoop::new().unwrap();
+        let handle = lp.handle();
+        let pending = handle.spawn(std::future::pending::<()>());
+        lp.block_on(async { evloop::yield_now().await }); // the task starts and waits forever
+        lp.close();
+        let err = futures_lite::future::block_on(pending).unwrap_err();
+        assert!(err.is_cancelled());
+        // After close, new remote work is refused, not lost in a queue.
+        let late = handle.spawn(async { 1 });
+        assert!(futures_lite::future::block_on(late)
+            .unwrap_err()
+            .is_cancelled());
+    });
+}
+
+#[test]
+fn a_waker_sent_to_another_thread_wakes_the_task() {
+    within(Duration::from_secs(20), || {
+        evloop::run(async {
+            let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+            let flag = Arc::new(AtomicBool::new(false));
+            let (s, f) = (slot.clone(), flag.clone());
+            let t = std::thread::spawn(move || loop {
+                if let Some(w) = s.lock().unwrap().take() {
+                    f.store(true, Ordering::SeqCst);
+                    w.wake();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            });
+            std::future::poll_fn(|cx| {
+                if flag.load(Ordering::SeqCst) {
+                    return std::task::Poll::Ready(());
+                }
+                *slot.lock().unwrap() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            })
+            .await;
+            t.join().unwrap();
+            assert!(evloop::monitor::stats().wakes_remote >= 1);
+        });
+    });
+}
+
+#[test]
+fn handle_is_send_sync_clone_and_remote_task_is_send() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    fn assert_send<T: Send>() {}
+    assert_send_sync::<evloop::LoopHandle>();
+    assert_send::<evloop::RemoteTask<String>>();
+    evloop::run(async {
+        let h = evloop::handle();
+        let t = std::thread::spawn(move || {
+            futures_lite::future::block_on(h.spawn(async { 5 })).unwrap()
+        });
+        // The loop keeps turning while the other thread waits.
+        while !t.is_finished() {
+            evloop::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(t.join().unwrap(), 5);
+    });
+}

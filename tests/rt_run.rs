@@ -1,0 +1,189 @@
+//! Running a loop: run(), block_on, run_forever, stop, exit cleanup, bad use.
+
+mod support;
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use support::{panic_message, paused, DropCounter, Log};
+
+#[test]
+fn run_cancels_every_task_left_and_waits_for_their_cleanup() {
+    let drops = DropCounter::new();
+    let hooks = Rc::new(Cell::new(0));
+    let spawned_by_cleanup = Rc::new(Cell::new(false));
+    {
+        let (drops, hooks, spawned) = (drops.clone(), hooks.clone(), spawned_by_cleanup.clone());
+        evloop::run(async move {
+            for _ in 0..10 {
+                let h = hooks.clone();
+                let s = spawned.clone();
+                drop(evloop::spawn(drops.wrap(evloop::on_cancel(
+                    evloop::sleep(Duration::from_secs(3600)),
+                    move || {
+                        h.set(h.get() + 1);
+                        // Cleanup may spawn; that task runs (or is cancelled) before run returns.
+                        let s = s.clone();
+                        drop(evloop::spawn(async move { s.set(true) }));
+                    },
+                ))));
+            }
+            // A task that never yields to cancellation politely: loops forever.
+            drop(evloop::spawn(drops.wrap(async {
+                loop {
+                    evloop::yield_now().await;
+                }
+            })));
+            evloop::yield_now().await;
+        });
+    }
+    assert_eq!(
+        drops.get(),
+        11,
+        "every task's future was dropped before run returned"
+    );
+    assert_eq!(hooks.get(), 10, "every on_cancel hook ran");
+    assert!(
+        spawned_by_cleanup.get(),
+        "a task spawned by cleanup ran before run returned"
+    );
+}
+
+#[test]
+fn block_on_keeps_tasks_between_calls_and_close_cleans_up() {
+    let lp = paused();
+    let drops = DropCounter::new();
+    let d = drops.clone();
+    let (task, sleeper) = lp.block_on(async move {
+        let task = evloop::spawn(async {
+            evloop::sleep(Duration::from_secs(5)).await;
+            "later"
+        });
+        let sleeper = evloop::spawn(d.wrap(evloop::sleep(Duration::from_secs(3600))));
+        (task, sleeper)
+    });
+    assert!(!task.is_finished());
+    assert_eq!(lp.block_on(task).unwrap(), "later");
+    assert!(!sleeper.is_finished());
+    assert_eq!(lp.stats().tasks_alive, 1);
+    lp.close();
+    assert_eq!(drops.get(), 1);
+    assert!(sleeper.is_finished());
+}
+
+#[test]
+fn dropping_a_loop_drops_its_tasks() {
+    let drops = DropCounter::new();
+    {
+        let lp = evloop::EventLoop::new().unwrap();
+        let d = drops.clone();
+        lp.block_on(async move {
+            drop(evloop::spawn(d.wrap(std::future::pending::<()>())));
+            evloop::yield_now().await;
+        });
+        assert_eq!(drops.get(), 0);
+    }
+    assert_eq!(drops.get(), 1);
+}
+
+#[test]
+fn run_forever_until_stop_from_a_callback() {
+    let lp = paused();
+    let log = Log::new();
+    let l = log.clone();
+    let stop_handle = lp.handle();
+    lp.block_on(async move {
+        evloop::call_later(Duration::from_secs(10), move || {
+            l.push("stopping");
+            stop_handle.stop();
+        });
+    });
+    lp.run_forever();
+    assert_eq!(log.take(), ["stopping"]);
+}
+
+#[test]
+fn stop_from_a_task_lets_the_current_tick_finish() {
+    let lp = evloop::EventLoop::new().unwrap();
+    let log = Log::new();
+    let (l1, l2) = (log.clone(), log.clone());
+    let h = lp.handle();
+    lp.block_on(async move {
+        drop(evloop::spawn(async move {
+            l1.push("a");
+            h.stop();
+        }));
+        drop(evloop::spawn(async move { l2.push("b") }));
+    });
+    lp.run_forever();
+    assert_eq!(log.take(), ["a", "b"]);
+}
+
+#[test]
+fn spawn_outside_a_loop_panics_clearly() {
+    let p = std::panic::catch_unwind(|| drop(evloop::spawn(async {}))).unwrap_err();
+    let msg = panic_message(&*p);
+    assert!(msg.contains("no running event loop"), "{msg}");
+    assert!(msg.contains("evloop::spawn"), "{msg}");
+    let p = std::panic::catch_unwind(|| drop(evloop::sleep(Duration::from_secs(1)))).unwrap_err();
+    assert!(panic_message(&*p).contains("no running event loop"));
+    let p = std::panic::catch_unwind(|| drop(evloop::call_soon(|| ()))).unwrap_err();
+    assert!(panic_message(&*p).contains("no running event loop"));
+}
+
+#[test]
+fn nested_run_panics_naming_the_call() {
+    evloop::run(async {
+        let p = std::panic::catch_unwind(|| evloop::run(async {})).unwrap_err();
+        let msg = panic_message(&*p);
+        assert!(msg.contains("evloop::run"), "{msg}");
+        assert!(msg.contains("already running"), "{msg}");
+    });
+}
+
+#[test]
+fn nested_block_on_panics_naming_the_call() {
+    let lp = evloop::EventLoop::new().unwrap();
+    let other = evloop::EventLoop::new().unwrap();
+    lp.block_on(async {
+        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.block_on(async {})))
+            .unwrap_err();
+        let msg = panic_message(&*p);
+        assert!(msg.contains("EventLoop::block_on"), "{msg}");
+    });
+    // The loop is still usable afterwards.
+    assert_eq!(lp.block_on(async { 1 }), 1);
+}
+
+#[test]
+fn advance_on_a_real_clock_panics_saying_the_clock_is_not_paused() {
+    evloop::run(async {
+        let t = evloop::spawn(evloop::advance(Duration::from_secs(1)));
+        let err = t.await.unwrap_err();
+        assert!(err.is_panic());
+        let msg = err.to_string();
+        assert!(msg.contains("not paused"), "{msg}");
+    });
+}
+
+#[test]
+fn a_panicking_main_future_propagates_and_the_loop_survives() {
+    let lp = evloop::EventLoop::new().unwrap();
+    let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        lp.block_on(async { panic!("main failed") })
+    }))
+    .unwrap_err();
+    assert_eq!(panic_message(&*p), "main failed");
+    assert_eq!(lp.block_on(async { 2 }), 2);
+}
+
+#[test]
+fn a_loop_can_be_run_again_on_the_same_thread_after_another() {
+    for i in 0..3 {
+        assert_eq!(
+            evloop::run(async move { evloop::spawn(async move { i }).await.unwrap() }),
+            i
+        );
+    }
+}

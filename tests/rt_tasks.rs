@@ -1,0 +1,257 @@
+//! Tasks: spawn, cancel, detach, names, panics, yield_now, on_cancel.
+
+mod support;
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use support::{paused, DropCounter, Log};
+
+#[test]
+fn the_body_runs_after_spawn_returns() {
+    evloop::run(async {
+        let ran = Rc::new(Cell::new(false));
+        let r = ran.clone();
+        let task = evloop::spawn(async move { r.set(true) });
+        assert!(!ran.get(), "spawn must not run the body");
+        assert!(!task.is_finished());
+        task.await.unwrap();
+        assert!(ran.get());
+    });
+}
+
+#[test]
+fn a_task_cancelled_before_its_first_poll_never_runs() {
+    evloop::run(async {
+        let ran = Rc::new(Cell::new(false));
+        let drops = DropCounter::new();
+        let r = ran.clone();
+        let task = evloop::spawn(drops.wrap(async move { r.set(true) }));
+        assert!(task.cancel());
+        let err = task.await.unwrap_err();
+        assert!(err.is_cancelled());
+        assert!(!ran.get(), "a task cancelled before its first poll ran");
+        assert_eq!(drops.get(), 1, "its future was dropped exactly once");
+    });
+}
+
+#[test]
+fn cancelling_a_sleeping_task_drops_its_future_and_runs_on_cancel() {
+    paused().block_on(async {
+        let drops = DropCounter::new();
+        let hook = Rc::new(Cell::new(0));
+        let h = hook.clone();
+        let task = evloop::spawn(drops.wrap(evloop::on_cancel(
+            evloop::sleep(Duration::from_secs(3600)),
+            move || h.set(h.get() + 1),
+        )));
+        evloop::sleep(Duration::from_millis(1)).await; // it is now asleep
+        assert_eq!(drops.get(), 0);
+        assert!(task.cancel());
+        // The drop happens on the loop's next opportunity, not inside cancel.
+        assert_eq!(drops.get(), 0);
+        let err = task.await.unwrap_err();
+        assert!(err.is_cancelled());
+        assert_eq!(
+            drops.get(),
+            1,
+            "the future was dropped before the handle reported it"
+        );
+        assert_eq!(hook.get(), 1, "on_cancel ran once");
+        assert_eq!(
+            evloop::monitor::stats().timers_pending,
+            0,
+            "its timer went with it"
+        );
+    });
+}
+
+#[test]
+fn on_cancel_does_not_run_when_the_future_completes() {
+    evloop::run(async {
+        let hook = Rc::new(Cell::new(false));
+        let h = hook.clone();
+        let v = evloop::on_cancel(async { 5 }, move || h.set(true)).await;
+        assert_eq!(v, 5);
+        assert!(!hook.get());
+        // Dropped before ever being polled still counts as cancelled.
+        let h = hook.clone();
+        drop(evloop::on_cancel(async { 5 }, move || h.set(true)));
+        assert!(hook.get());
+    });
+}
+
+#[test]
+fn cancel_after_finish_returns_false_and_keeps_the_result() {
+    evloop::run(async {
+        let task = evloop::spawn(async { 9 });
+        evloop::yield_now().await;
+        assert!(task.is_finished());
+        assert!(!task.cancel());
+        assert_eq!(task.await.unwrap(), 9);
+    });
+}
+
+#[test]
+fn a_task_can_cancel_itself_and_finishes_its_current_poll() {
+    evloop::run(async {
+        let slot: Rc<Cell<Option<evloop::Task<()>>>> = Rc::new(Cell::new(None));
+        let s = slot.clone();
+        let log = Log::new();
+        let l = log.clone();
+        let task = evloop::spawn(async move {
+            let me = s.take().expect("handle stored before the first poll");
+            l.push("before");
+            assert!(me.cancel());
+            l.push("after cancel, same poll");
+            evloop::yield_now().await;
+            l.push("never");
+        });
+        // The handle is only needed by the task itself.
+        let observer = evloop::spawn(async {});
+        slot.set(Some(task));
+        observer.await.unwrap();
+        evloop::yield_now().await;
+        evloop::yield_now().await;
+        assert_eq!(log.snapshot(), ["before", "after cancel, same poll"]);
+    });
+}
+
+#[test]
+fn a_dropped_handle_detaches_the_task() {
+    paused().block_on(async {
+        let done = Rc::new(Cell::new(false));
+        let d = done.clone();
+        drop(evloop::spawn(async move {
+            evloop::sleep(Duration::from_secs(1)).await;
+            d.set(true);
+        }));
+        evloop::sleep(Duration::from_secs(2)).await;
+        assert!(done.get(), "a detached task keeps running");
+    });
+}
+
+#[test]
+fn yield_now_interleaves_tasks_in_fifo_order() {
+    evloop::run(async {
+        let log = Log::new();
+        let tasks: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|name| {
+                let log = log.clone();
+                evloop::spawn(async move {
+                    for i in 0..3 {
+                        log.push(format!("{name}{i}"));
+                        evloop::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(
+            log.take(),
+            ["a0", "b0", "c0", "a1", "b1", "c1", "a2", "b2", "c2"]
+        );
+    });
+}
+
+#[test]
+fn a_panic_is_stored_in_the_task_error_and_the_loop_goes_on() {
+    evloop::run(async {
+        let bad = evloop::spawn_named("bad", async { panic!("kaboom {}", 7) });
+        let good = evloop::spawn(async {
+            evloop::yield_now().await;
+            "fine"
+        });
+        let err = bad.await.unwrap_err();
+        assert!(err.is_panic() && !err.is_cancelled());
+        assert!(err.to_string().contains("kaboom 7"), "{err}");
+        assert_eq!(good.await.unwrap(), "fine");
+        let payload = evloop::spawn(async { std::panic::panic_any(42u32) })
+            .await
+            .unwrap_err()
+            .into_panic();
+        assert_eq!(payload.downcast_ref::<u32>(), Some(&42));
+    });
+}
+
+#[test]
+fn names_ids_current_task_and_all_tasks() {
+    evloop::run(async {
+        let named = evloop::spawn_named("worker", async {
+            let me = evloop::current_task().expect("inside a task");
+            evloop::sleep(Duration::from_millis(5)).await;
+            me
+        });
+        let unnamed = evloop::spawn(async { evloop::current_task().unwrap().id() });
+        assert_eq!(unnamed.name(), format!("Task-{}", unnamed.id()));
+        assert_ne!(named.id(), unnamed.id());
+        evloop::yield_now().await;
+        let all = evloop::all_tasks();
+        assert!(all.iter().any(|t| t.name() == "worker"), "{all:?}");
+        assert!(
+            !all.iter().any(|t| t.id() == unnamed.id()),
+            "finished tasks are not listed"
+        );
+        let info = named.await.unwrap();
+        assert_eq!(info.name(), "worker");
+        assert!(info.spawned_at().file().ends_with("rt_tasks.rs"));
+        assert!(
+            evloop::current_task().is_none(),
+            "the main future is not a task"
+        );
+        let id = unnamed.await.unwrap();
+        assert!(id.as_u64() > 0);
+        assert!(evloop::all_tasks().is_empty());
+    });
+}
+
+#[test]
+fn all_tasks_includes_the_current_one() {
+    evloop::run(async {
+        let t = evloop::spawn_named("self", async {
+            let all = evloop::all_tasks();
+            all.iter().any(|t| t.name() == "self")
+        });
+        assert!(t.await.unwrap());
+    });
+}
+
+#[test]
+fn a_hundred_thousand_tasks() {
+    let sum = evloop::run(async {
+        let tasks: Vec<_> = (0..100_000u64)
+            .map(|i| {
+                evloop::spawn(async move {
+                    if i % 2 == 0 {
+                        evloop::yield_now().await;
+                    }
+                    i
+                })
+            })
+            .collect();
+        assert_eq!(evloop::monitor::stats().tasks_alive, 100_000);
+        let mut sum = 0;
+        for t in tasks {
+            sum += t.await.unwrap();
+        }
+        assert_eq!(evloop::monitor::stats().tasks_alive, 0);
+        sum
+    });
+    assert_eq!(sum, (0..100_000u64).sum());
+}
+
+#[test]
+fn joining_a_task_from_another_task() {
+    evloop::run(async {
+        let inner = evloop::spawn(async {
+            evloop::sleep(Duration::from_millis(2)).await;
+            3
+        });
+        let outer = evloop::spawn(async move { inner.await.unwrap() * 2 });
+        assert_eq!(outer.await.unwrap(), 6);
+    });
+}

@@ -1,0 +1,167 @@
+//! sleep, sleep_until, interval, advance, and the paused clock.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{paused, Log};
+
+#[test]
+fn the_paused_clock_sleeps_an_hour_at_once_in_deadline_order() {
+    let real_start = Instant::now();
+    let lp = paused();
+    lp.block_on(async {
+        let start = evloop::time();
+        assert!(
+            start >= real_start,
+            "the paused clock starts at the real now"
+        );
+        let log = Log::new();
+        let tasks: Vec<_> = [3600u64, 60, 1800, 1, 60]
+            .into_iter()
+            .enumerate()
+            .map(|(i, secs)| {
+                let log = log.clone();
+                evloop::spawn(async move {
+                    evloop::sleep(Duration::from_secs(secs)).await;
+                    log.push(format!("{i}@{}", (evloop::time() - start).as_secs()));
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(log.take(), ["3@1", "1@60", "4@60", "2@1800", "0@3600"]);
+        assert_eq!(evloop::time() - start, Duration::from_secs(3600));
+    });
+    assert!(
+        real_start.elapsed() < Duration::from_secs(60),
+        "an hour of virtual time took real time"
+    );
+}
+
+#[test]
+fn sleep_never_wakes_before_its_deadline_on_the_real_clock() {
+    evloop::run(async {
+        for micros in [1u64, 50, 250, 1000, 2500] {
+            let d = Duration::from_micros(micros);
+            let start = Instant::now();
+            evloop::sleep(d).await;
+            assert!(start.elapsed() >= d, "woke {:?} early", d - start.elapsed());
+        }
+        let deadline = evloop::time() + Duration::from_millis(3);
+        evloop::sleep_until(deadline).await;
+        assert!(Instant::now() >= deadline);
+    });
+}
+
+#[test]
+fn a_deadline_in_the_past_completes_at_once_without_a_timer() {
+    evloop::run(async {
+        let past = evloop::time() - Duration::from_millis(1);
+        evloop::sleep_until(past).await;
+        evloop::sleep(Duration::ZERO).await;
+        assert_eq!(evloop::monitor::stats().timers_pending, 0);
+        assert_eq!(evloop::monitor::stats().timer_store_size, 0);
+    });
+}
+
+#[test]
+fn sleep_reset_moves_the_deadline() {
+    paused().block_on(async {
+        let start = evloop::time();
+        let mut s = evloop::sleep(Duration::from_secs(10));
+        assert!(!s.is_elapsed());
+        s.reset(start + Duration::from_secs(2));
+        (&mut s).await;
+        assert_eq!(evloop::time() - start, Duration::from_secs(2));
+        assert!(s.is_elapsed());
+    });
+}
+
+#[test]
+fn sleep_is_send_so_remote_futures_can_sleep() {
+    fn assert_send<T: Send>(_: &T) {}
+    evloop::run(async {
+        let s = evloop::sleep(Duration::from_millis(1));
+        assert_send(&s);
+        s.await;
+    });
+}
+
+#[test]
+fn interval_ticks_at_once_then_every_period_and_skips_missed_ticks() {
+    paused().block_on(async {
+        let start = evloop::time();
+        let mut every = evloop::interval(Duration::from_secs(1));
+        let at = |t: Instant| (t - start).as_millis();
+        assert_eq!(at(every.tick().await), 0, "the first tick is immediate");
+        assert_eq!(at(evloop::time()), 0);
+        assert_eq!(at(every.tick().await), 1000);
+        // Fall 2.5 periods behind.
+        evloop::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(at(every.tick().await), 2000, "the late tick fires at once");
+        assert_eq!(at(evloop::time()), 3500);
+        assert_eq!(
+            at(every.tick().await),
+            4000,
+            "missed ticks are skipped, not bunched"
+        );
+        assert_eq!(at(evloop::time()), 4000);
+        assert_eq!(at(every.tick().await), 5000);
+    });
+}
+
+#[test]
+#[should_panic(expected = "period must be greater than zero")]
+fn a_zero_interval_is_refused() {
+    evloop::run(async {
+        let _ = evloop::interval(Duration::ZERO);
+    });
+}
+
+#[test]
+fn advance_fires_due_timers_in_deadline_order_and_moves_time_exactly() {
+    paused().block_on(async {
+        let start = evloop::time();
+        let log = Log::new();
+        for ms in [30u64, 10, 20, 40] {
+            let log = log.clone();
+            drop(evloop::spawn(async move {
+                evloop::sleep(Duration::from_millis(ms)).await;
+                log.push(ms.to_string());
+            }));
+        }
+        evloop::yield_now().await; // let them arm their timers
+        evloop::advance(Duration::from_millis(35)).await;
+        evloop::yield_now().await;
+        assert_eq!(log.take(), ["10", "20", "30"]);
+        assert_eq!(evloop::time() - start, Duration::from_millis(35));
+        evloop::advance(Duration::from_millis(5)).await;
+        evloop::yield_now().await;
+        assert_eq!(log.take(), ["40"]);
+    });
+}
+
+#[test]
+fn the_paused_clock_does_not_jump_while_tasks_are_ready() {
+    paused().block_on(async {
+        let start = evloop::time();
+        let spinner = evloop::spawn(async {
+            for _ in 0..1000 {
+                evloop::yield_now().await;
+            }
+        });
+        let sleeper = evloop::spawn(async move {
+            evloop::sleep(Duration::from_secs(5)).await;
+            evloop::time()
+        });
+        spinner.await.unwrap();
+        assert_eq!(
+            evloop::time(),
+            start,
+            "virtual time moved while work was ready"
+        );
+        assert_eq!(sleeper.await.unwrap() - start, Duration::from_secs(5));
+    });
+}
