@@ -38,11 +38,7 @@ fn run_cancels_every_task_left_and_waits_for_their_cleanup() {
             evloop::yield_now().await;
         });
     }
-    assert_eq!(
-        drops.get(),
-        11,
-        "every task's future was dropped before run returned"
-    );
+    assert_eq!(drops.get(), 11, "every task's future was dropped before run returned");
     assert_eq!(hooks.get(), 10, "every on_cancel hook ran");
     assert!(
         spawned_by_cleanup.get(),
@@ -126,10 +122,26 @@ fn spawn_outside_a_loop_panics_clearly() {
     let msg = panic_message(&*p);
     assert!(msg.contains("no running event loop"), "{msg}");
     assert!(msg.contains("evloop::spawn"), "{msg}");
-    let p = std::panic::catch_unwind(|| drop(evloop::sleep(Duration::from_secs(1)))).unwrap_err();
+    // A sleep is only a value until polled; awaiting it elsewhere panics.
+    let p =
+        std::panic::catch_unwind(|| futures_lite::future::block_on(evloop::sleep(Duration::from_secs(1)))).unwrap_err();
     assert!(panic_message(&*p).contains("no running event loop"));
     let p = std::panic::catch_unwind(|| drop(evloop::call_soon(|| ()))).unwrap_err();
     assert!(panic_message(&*p).contains("no running event loop"));
+}
+
+#[test]
+fn time_futures_built_outside_a_loop_run_on_it() {
+    evloop::run(evloop::sleep(Duration::from_millis(1)));
+    let lp = paused();
+    let start = std::time::Instant::now();
+    let r = lp.block_on(evloop::timeout(Duration::from_secs(5), std::future::pending::<()>()));
+    assert!(r.is_err());
+    assert!(start.elapsed() < Duration::from_secs(5), "the paused clock jumped");
+    let mut every = evloop::interval(Duration::from_secs(1));
+    let first = lp.block_on(every.tick());
+    let second = lp.block_on(every.tick());
+    assert_eq!(second - first, Duration::from_secs(1));
 }
 
 #[test]
@@ -147,8 +159,7 @@ fn nested_block_on_panics_naming_the_call() {
     let lp = evloop::EventLoop::new().unwrap();
     let other = evloop::EventLoop::new().unwrap();
     lp.block_on(async {
-        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.block_on(async {})))
-            .unwrap_err();
+        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.block_on(async {}))).unwrap_err();
         let msg = panic_message(&*p);
         assert!(msg.contains("EventLoop::block_on"), "{msg}");
     });

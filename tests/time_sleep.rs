@@ -12,10 +12,7 @@ fn the_paused_clock_sleeps_an_hour_at_once_in_deadline_order() {
     let lp = paused();
     lp.block_on(async {
         let start = evloop::time();
-        assert!(
-            start >= real_start,
-            "the paused clock starts at the real now"
-        );
+        assert!(start >= real_start, "the paused clock starts at the real now");
         let log = Log::new();
         let tasks: Vec<_> = [3600u64, 60, 1800, 1, 60]
             .into_iter()
@@ -102,11 +99,7 @@ fn interval_ticks_at_once_then_every_period_and_skips_missed_ticks() {
         evloop::sleep(Duration::from_millis(2500)).await;
         assert_eq!(at(every.tick().await), 2000, "the late tick fires at once");
         assert_eq!(at(evloop::time()), 3500);
-        assert_eq!(
-            at(every.tick().await),
-            4000,
-            "missed ticks are skipped, not bunched"
-        );
+        assert_eq!(at(every.tick().await), 4000, "missed ticks are skipped, not bunched");
         assert_eq!(at(evloop::time()), 4000);
         assert_eq!(at(every.tick().await), 5000);
     });
@@ -157,11 +150,7 @@ fn the_paused_clock_does_not_jump_while_tasks_are_ready() {
             evloop::time()
         });
         spinner.await.unwrap();
-        assert_eq!(
-            evloop::time(),
-            start,
-            "virtual time moved while work was ready"
-        );
+        assert_eq!(evloop::time(), start, "virtual time moved while work was ready");
         assert_eq!(sleeper.await.unwrap() - start, Duration::from_secs(5));
     });
 }

@@ -129,16 +129,10 @@ impl fmt::Debug for CallbackHandle {
 /// ```
 #[track_caller]
 pub fn call_soon(f: impl FnOnce() + 'static) -> CallbackHandle {
-    context::with_core("evloop::call_soon", |core| {
-        let cell = CallbackCell::new(Box::new(f), None);
-        core.ready
-            .borrow_mut()
-            .push_back(Ready::Callback(cell.clone()));
-        CallbackHandle {
-            cell,
-            core: core.clone(),
-        }
-    })
+    let core = context::current_rc("evloop::call_soon");
+    let cell = CallbackCell::new(Box::new(f), None);
+    core.ready.borrow_mut().push_back(Ready::Callback(cell.clone()));
+    CallbackHandle { cell, core }
 }
 
 /// Runs `f` once `delay` has passed (asyncio's `loop.call_later`).
@@ -162,17 +156,13 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> CallbackHandle
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> CallbackHandle {
-    context::with_core("evloop::call_at", |core| {
-        let cell = CallbackCell::new(Box::new(f), Some(when));
-        let at = core.clock.deadline_us(when);
-        let key = core
-            .timers
-            .borrow_mut()
-            .insert(at, TimerPayload::Callback(cell.clone()));
-        cell.timer.set(Some(key));
-        CallbackHandle {
-            cell,
-            core: core.clone(),
-        }
-    })
+    let core = context::current_rc("evloop::call_at");
+    let cell = CallbackCell::new(Box::new(f), Some(when));
+    let at = core.clock.deadline_us(when);
+    let key = core
+        .timers
+        .borrow_mut()
+        .insert(at, TimerPayload::Callback(cell.clone()));
+    cell.timer.set(Some(key));
+    CallbackHandle { cell, core }
 }

@@ -38,13 +38,8 @@ impl<C: FnOnce()> Drop for Guard<C> {
 ///     assert!(cleaned.get());
 /// });
 /// ```
-pub fn on_cancel<F: Future>(
-    fut: F,
-    cleanup: impl FnOnce() + 'static,
-) -> impl Future<Output = F::Output> {
-    let guard = Guard {
-        cleanup: Some(cleanup),
-    };
+pub fn on_cancel<F: Future>(fut: F, cleanup: impl FnOnce() + 'static) -> impl Future<Output = F::Output> {
+    let guard = Guard { cleanup: Some(cleanup) };
     async move {
         let mut guard = guard;
         let output = fut.await;

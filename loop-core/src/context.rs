@@ -1,91 +1,118 @@
 //! Which loop is running on this thread.
 //!
-//! `EventLoop::block_on` and `run_forever` install their loop in a
+//! `EventLoop::block_on`, `run_forever` and `close` install their loop in a
 //! thread-local for as long as they run; the free functions (`spawn`,
 //! `sleep`, `call_soon`, ...) and the waker's fast path find it there.
+//!
+//! # Protocol
+//!
+//! The thread-local is a plain `Cell<*const Core>`: no destructor, so
+//! reading it costs a load — this is on the path of every spawn and every
+//! local wake. It is non-null only while an [`Enter`] guard lives, and the
+//! guard holds an `Rc<Core>` to the loop it installed, so the pointer is valid
+//! for as long as it can be read. Guards do not nest (installing over a
+//! non-null pointer panics), and the guard restores null when dropped, even
+//! during unwinding.
 
-use std::cell::RefCell;
+use std::cell::Cell;
+use std::ptr;
 use std::rc::Rc;
 
 use crate::core::Core;
 use crate::task::waker::WakeTarget;
 
 thread_local! {
-    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+    static CURRENT: Cell<*const Core> = const { Cell::new(ptr::null()) };
 }
 
 /// Runs `f` with the running loop, or panics with a message naming `what`.
 #[track_caller]
-pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
+#[inline]
+pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
     match try_with_core(f) {
         Some(r) => r,
-        None => panic!(
-            "no running event loop: {what} must be called from a task or callback running \
-             on an evloop loop (inside evloop::run or EventLoop::block_on)"
-        ),
+        None => no_loop(what),
     }
+}
+
+#[cold]
+#[track_caller]
+fn no_loop(what: &str) -> ! {
+    panic!(
+        "no running event loop: {what} must be called from a task or callback running \
+         on an evloop loop (inside evloop::run or EventLoop::block_on)"
+    )
 }
 
 /// Runs `f` with the running loop, if there is one.
 #[inline]
-pub(crate) fn try_with_core<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
-    CURRENT.with(|c| c.borrow().as_ref().map(f))
+pub(crate) fn try_with_core<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
+    let core = CURRENT.with(Cell::get);
+    if core.is_null() {
+        return None;
+    }
+    // SAFETY: non-null only while an `Enter` guard holding an `Rc` to this
+    // core is alive (see the module doc), and `f` cannot outlive this call.
+    Some(f(unsafe { &*core }))
+}
+
+/// The running loop's `Rc`, for values that keep their loop alive.
+#[track_caller]
+pub(crate) fn current_rc(what: &str) -> Rc<Core> {
+    with_core(what, |core| {
+        let ptr: *const Core = core;
+        // SAFETY: `ptr` came from `Rc::as_ptr` in `Enter::new`, and the
+        // guard's `Rc` keeps the count above zero while we add one.
+        unsafe {
+            Rc::increment_strong_count(ptr);
+            Rc::from_raw(ptr)
+        }
+    })
 }
 
 /// True if a loop is running on this thread.
 pub(crate) fn is_running() -> bool {
-    CURRENT.with(|c| c.borrow().is_some())
+    !CURRENT.with(Cell::get).is_null()
 }
 
 /// The waker's entry point: local fast path or remote queue.
 #[inline]
 pub(crate) fn wake(target: WakeTarget) {
-    let local = CURRENT.with(|c| match &*c.borrow() {
-        Some(core) if core.index() == target.loop_index => {
+    let local = try_with_core(|core| {
+        let mine = core.index() == target.loop_index;
+        if mine {
             core.wake(target.slot, target.generation);
-            true
         }
-        _ => false,
+        mine
     });
-    if !local {
+    if local != Some(true) {
         crate::remote::wake_remote(target);
     }
 }
 
 /// Installs a loop as this thread's running loop until dropped.
 pub(crate) struct Enter {
-    _private: (),
+    _core: Rc<Core>,
 }
 
 impl Enter {
     /// Panics with a message naming `what` if a loop is already running here.
     #[track_caller]
     pub(crate) fn new(core: &Rc<Core>, what: &str) -> Enter {
-        CURRENT.with(|c| {
-            let mut cur = match c.try_borrow_mut() {
-                Ok(cur) if cur.is_none() => cur,
-                _ => panic!(
-                    "{what} called while an event loop is already running on this thread: \
-                     evloop loops do not nest. Inside a task, await the future (or spawn it) \
-                     instead of blocking on it"
-                ),
-            };
-            if cur.is_some() {
-                panic!(
-                    "{what} called while an event loop is already running on this thread: \
-                     evloop loops do not nest. Inside a task, await the future (or spawn it) \
-                     instead of blocking on it"
-                );
-            }
-            *cur = Some(core.clone());
-        });
-        Enter { _private: () }
+        if is_running() {
+            panic!(
+                "{what} called while an event loop is already running on this thread: \
+                 evloop loops do not nest. Inside a task, await the future (or spawn it) \
+                 instead of blocking on it"
+            );
+        }
+        CURRENT.with(|c| c.set(Rc::as_ptr(core)));
+        Enter { _core: core.clone() }
     }
 }
 
 impl Drop for Enter {
     fn drop(&mut self) {
-        let core = CURRENT.with(|c| c.borrow_mut().take());
-        drop(core);
+        CURRENT.with(|c| c.set(ptr::null()));
     }
 }

@@ -21,6 +21,7 @@ use crate::callback::CallbackCell;
 use crate::monitor::stats::Counters;
 use crate::reactor::Reactor;
 use crate::remote::{self, RemoteMsg, Shared};
+use crate::task::cell_cache::CellCache;
 use crate::task::error::TaskError;
 use crate::task::handle::Task;
 use crate::task::id::TaskId;
@@ -65,6 +66,8 @@ pub(crate) struct Core {
     pub(crate) stop_requested: Cell<bool>,
     pub(crate) counters: Counters,
     fired: RefCell<Vec<TimerPayload>>,
+    /// Recycled task-cell memory (`task/cell_cache.rs`).
+    pub(crate) cells: CellCache,
 }
 
 impl Core {
@@ -86,6 +89,7 @@ impl Core {
             stop_requested: Cell::new(false),
             counters: Counters::default(),
             fired: RefCell::new(Vec::new()),
+            cells: CellCache::new(),
         }))
     }
 
@@ -97,20 +101,21 @@ impl Core {
 
     /// Creates a task and queues its first poll.
     pub(crate) fn spawn<F: std::future::Future + 'static>(
-        self: &Rc<Self>,
+        &self,
         future: F,
-        name: Option<Box<str>>,
+        name: Option<String>,
         spawned_at: &'static Location<'static>,
     ) -> Task<F::Output> {
-        let (task, output) = TaskRef::allocate(future, TaskId::next(), name, spawned_at);
+        let (task, output) = TaskRef::allocate(&self.cells, future, TaskId::next(), name, spawned_at);
         let (slot, generation) = self.tasks.borrow_mut().insert(task);
-        self.ready
-            .borrow_mut()
-            .push_back(Ready::Task { slot, generation });
-        self.counters
-            .tasks_spawned
-            .set(self.counters.tasks_spawned.get() + 1);
-        Task::new(output, slot, generation, self.clone())
+        output.task().set_place(WakeTarget {
+            loop_index: self.index,
+            slot,
+            generation,
+        });
+        self.ready.borrow_mut().push_back(Ready::Task { slot, generation });
+        self.counters.tasks_spawned.set(self.counters.tasks_spawned.get() + 1);
+        Task::new(output)
     }
 
     /// The local wake path: schedule (slot, generation) unless it already is.
@@ -124,25 +129,20 @@ impl Core {
             }
             fresh
         } else if self.tasks.borrow_mut().try_schedule(slot, generation) {
-            self.ready
-                .borrow_mut()
-                .push_back(Ready::Task { slot, generation });
+            self.ready.borrow_mut().push_back(Ready::Task { slot, generation });
             true
         } else {
             false
         };
         if scheduled {
-            self.counters
-                .wakes_local
-                .set(self.counters.wakes_local.get() + 1);
+            self.counters.wakes_local.set(self.counters.wakes_local.get() + 1);
         }
     }
 
     /// Starts a new `block_on`: the main future gets a fresh generation (so
     /// wakers of an earlier main future are stale) and is queued.
     pub(crate) fn begin_main(&self) -> Waker {
-        let generation =
-            (self.main_generation.get() + 1) & ((1 << crate::task::slab::GEN_BITS) - 1);
+        let generation = (self.main_generation.get() + 1) & ((1 << crate::task::slab::GEN_BITS) - 1);
         self.main_generation.set(generation);
         self.main_scheduled.set(true);
         self.ready.borrow_mut().push_back(Ready::Main);
@@ -160,9 +160,8 @@ impl Core {
 
     /// Ends a `block_on`: later wakes of its waker are ignored.
     pub(crate) fn end_main(&self) {
-        self.main_generation.set(
-            self.main_generation.get().wrapping_add(1) & ((1 << crate::task::slab::GEN_BITS) - 1),
-        );
+        self.main_generation
+            .set(self.main_generation.get().wrapping_add(1) & ((1 << crate::task::slab::GEN_BITS) - 1));
         self.main_scheduled.set(false);
     }
 
@@ -203,9 +202,7 @@ impl Core {
     /// Runs a queued callback; a panic is reported on stderr and the loop goes on.
     pub(crate) fn run_callback(&self, cell: &CallbackCell) {
         if cell.run() {
-            self.counters
-                .callbacks_run
-                .set(self.counters.callbacks_run.get() + 1);
+            self.counters.callbacks_run.set(self.counters.callbacks_run.get() + 1);
         }
     }
 
@@ -244,9 +241,7 @@ impl Core {
             };
             match msg {
                 RemoteMsg::Wake { slot, generation } => {
-                    self.counters
-                        .wakes_remote
-                        .set(self.counters.wakes_remote.get() + 1);
+                    self.counters.wakes_remote.set(self.counters.wakes_remote.get() + 1);
                     self.wake(slot, generation);
                 }
                 RemoteMsg::Call(f) => {

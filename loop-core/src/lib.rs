@@ -20,12 +20,7 @@
 //! | `runtime/` | `EventLoop`, `Builder`, `run` |
 //! | `monitor/` | counters and `stats()` |
 
-#![warn(
-    missing_docs,
-    missing_debug_implementations,
-    rust_2018_idioms,
-    unreachable_pub
-)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
@@ -45,13 +40,10 @@ pub use callback::{call_at, call_later, call_soon, CallbackHandle};
 pub use cancel::on_cancel;
 pub use remote::{LoopHandle, RemoteTask};
 pub use runtime::{run, Builder, EventLoop};
-pub use task::{
-    all_tasks, current_task, spawn, spawn_named, yield_now, Task, TaskError, TaskId, TaskInfo,
-    YieldNow,
-};
+pub use task::{all_tasks, current_task, spawn, spawn_named, yield_now, Task, TaskError, TaskId, TaskInfo, YieldNow};
 pub use timer::{
-    advance, interval, sleep, sleep_until, time, timeout, timeout_at, timeout_scope, Elapsed,
-    Interval, Sleep, TimeoutScope,
+    advance, interval, sleep, sleep_until, time, timeout, timeout_at, timeout_scope, Elapsed, Interval, Sleep,
+    TimeoutScope,
 };
 
 /// A handle to the running loop, for other threads.
@@ -60,7 +52,5 @@ pub use timer::{
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn handle() -> LoopHandle {
-    context::with_core("evloop::handle", |core| {
-        LoopHandle::new(core.remote.clone())
-    })
+    context::with_core("evloop::handle", |core| LoopHandle::new(core.remote.clone()))
 }

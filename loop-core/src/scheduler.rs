@@ -30,11 +30,7 @@ impl Core {
     /// Runs one tick. `main` polls the `block_on` future and returns true
     /// once it is complete. `may_block` false keeps the I/O poll from waiting.
     /// Returns true if `main` completed during this tick.
-    pub(crate) fn tick(
-        &self,
-        main: Option<(MainPoll<'_>, &std::task::Waker)>,
-        may_block: bool,
-    ) -> bool {
+    pub(crate) fn tick(&self, main: Option<(MainPoll<'_>, &std::task::Waker)>, may_block: bool) -> bool {
         self.counters.ticks.set(self.counters.ticks.get() + 1);
 
         // 1. Timers.
@@ -107,9 +103,7 @@ impl Core {
     /// number of I/O events (the waker and timer tokens excluded).
     pub(crate) fn poll_io(&self, timeout: Option<Duration>) -> usize {
         let (mut wakers, n) = self.reactor.borrow_mut().poll(timeout);
-        self.counters
-            .io_events
-            .set(self.counters.io_events.get() + n as u64);
+        self.counters.io_events.set(self.counters.io_events.get() + n as u64);
         for waker in wakers.drain(..) {
             waker.wake();
         }

@@ -92,11 +92,9 @@ impl Reactor {
         let key = entry.key();
         assert!(key < (1 << KEY_BITS), "evloop: too many I/O sources");
         let token = Token(key | ((generation as usize) << KEY_BITS));
-        self.poll.registry().register(
-            source,
-            token,
-            mio::Interest::READABLE | mio::Interest::WRITABLE,
-        )?;
+        self.poll
+            .registry()
+            .register(source, token, mio::Interest::READABLE | mio::Interest::WRITABLE)?;
         entry.insert(IoState {
             generation,
             readable: false,
@@ -109,18 +107,10 @@ impl Reactor {
 
     /// Deregisters `source` and forgets its state; returns the wakers that
     /// were waiting on it so the caller can wake them outside the borrow.
-    pub(crate) fn deregister(
-        &mut self,
-        key: usize,
-        source: &mut impl mio::event::Source,
-    ) -> Vec<Waker> {
+    pub(crate) fn deregister(&mut self, key: usize, source: &mut impl mio::event::Source) -> Vec<Waker> {
         let _ = self.poll.registry().deregister(source);
         let state = self.sources.remove(key);
-        state
-            .read_waker
-            .into_iter()
-            .chain(state.write_waker)
-            .collect()
+        state.read_waker.into_iter().chain(state.write_waker).collect()
     }
 
     pub(crate) fn state(&mut self, key: usize) -> &mut IoState {
@@ -285,8 +275,7 @@ mod tests {
         let key2 = reactor.register(&mut b).unwrap();
         assert_eq!(key, key2, "slab reuses the slot");
         assert_ne!(reactor.sources[key2].generation, 0);
-        let old_token =
-            Token(key | ((reactor.sources[key2].generation.wrapping_sub(1) as usize) << KEY_BITS));
+        let old_token = Token(key | ((reactor.sources[key2].generation.wrapping_sub(1) as usize) << KEY_BITS));
         let new_token = Token(key2 | ((reactor.sources[key2].generation as usize) << KEY_BITS));
         assert_ne!(old_token, new_token);
     }

@@ -55,7 +55,7 @@ impl<S: mio::event::Source> IoSource<S> {
     /// Outside a running loop ("no running event loop").
     #[track_caller]
     pub fn new(mut source: S) -> io::Result<IoSource<S>> {
-        let core = context::with_core("IoSource::new", |core| core.clone());
+        let core = context::current_rc("IoSource::new");
         let key = core.reactor.borrow_mut().register(&mut source)?;
         Ok(IoSource { source, key, core })
     }
@@ -113,22 +113,14 @@ impl<S: mio::event::Source> IoSource<S> {
     }
 
     /// The async form of [`poll_io`](Self::poll_io).
-    pub async fn io<R>(
-        &self,
-        dir: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> io::Result<R> {
+    pub async fn io<R>(&self, dir: Direction, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
         poll_fn(|cx| self.poll_io(dir, cx, &mut op)).await
     }
 }
 
 impl<S: mio::event::Source> Drop for IoSource<S> {
     fn drop(&mut self) {
-        let wakers = self
-            .core
-            .reactor
-            .borrow_mut()
-            .deregister(self.key, &mut self.source);
+        let wakers = self.core.reactor.borrow_mut().deregister(self.key, &mut self.source);
         for waker in wakers {
             waker.wake();
         }

@@ -22,12 +22,7 @@ pub(crate) struct TimerFd {
 impl TimerFd {
     pub(crate) fn new(registry: &Registry, token: Token) -> io::Result<TimerFd> {
         // SAFETY: plain syscall with constant arguments; the result is checked.
-        let raw = unsafe {
-            libc::timerfd_create(
-                libc::CLOCK_MONOTONIC,
-                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
-            )
-        };
+        let raw = unsafe { libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC) };
         if raw < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -43,20 +38,13 @@ impl TimerFd {
         let target = now + after;
         if let Some(armed) = self.armed {
             // Already armed for (nearly) this instant and still pending.
-            let gap = if armed > target {
-                armed - target
-            } else {
-                target - armed
-            };
+            let gap = if armed > target { armed - target } else { target - armed };
             if armed > now && gap < Duration::from_micros(2) {
                 return Ok(());
             }
         }
         let spec = libc::itimerspec {
-            it_interval: libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            },
+            it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
             it_value: libc::timespec {
                 tv_sec: after.as_secs() as libc::time_t,
                 // A zero it_value would disarm; the caller never asks for 0.
@@ -65,8 +53,7 @@ impl TimerFd {
         };
         // SAFETY: `fd` is a valid timerfd; `spec` is a valid itimerspec and
         // the old-value pointer may be null.
-        let rc =
-            unsafe { libc::timerfd_settime(self.fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
+        let rc = unsafe { libc::timerfd_settime(self.fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
         if rc < 0 {
             self.armed = None;
             return Err(io::Error::last_os_error());

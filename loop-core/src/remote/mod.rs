@@ -52,9 +52,11 @@ pub(crate) fn register(registry: &mio::Registry) -> io::Result<(Arc<Shared>, Rec
             loops.push(None);
             loops.len() - 1
         }
-        None => return Err(io::Error::other(
-            "evloop: 65536 event loops are alive in this process; drop some before creating more",
-        )),
+        None => {
+            return Err(io::Error::other(
+                "evloop: 65536 event loops are alive in this process; drop some before creating more",
+            ))
+        }
     };
     let shared = Arc::new(Shared {
         index: index as u16,
@@ -78,9 +80,7 @@ pub(crate) fn unregister(index: u16) {
 pub(crate) fn wake_remote(target: WakeTarget) {
     let shared = {
         let loops = LOOPS.read().unwrap_or_else(|p| p.into_inner());
-        loops
-            .get(target.loop_index as usize)
-            .and_then(|s| s.clone())
+        loops.get(target.loop_index as usize).and_then(|s| s.clone())
     };
     if let Some(shared) = shared {
         shared.send(RemoteMsg::Wake {

@@ -73,15 +73,12 @@ where
         // Detached: the RemoteTask observes the result through the slot.
         drop(crate::spawn(async move {
             let mut fut = pin!(fut);
-            let result =
-                poll_fn(
-                    |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-                        Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-                        Ok(Poll::Pending) => Poll::Pending,
-                        Err(panic) => Poll::Ready(Err(TaskError::panic(panic))),
-                    },
-                )
-                .await;
+            let result = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+                Ok(Poll::Pending) => Poll::Pending,
+                Err(panic) => Poll::Ready(Err(TaskError::panic(panic))),
+            })
+            .await;
             completer.complete(result);
         }));
     };
@@ -105,10 +102,7 @@ impl<T> Future for RemoteTask<T> {
             slot.taken = true;
             return Poll::Ready(result);
         }
-        assert!(
-            !slot.taken,
-            "RemoteTask polled again after it returned its output"
-        );
+        assert!(!slot.taken, "RemoteTask polled again after it returned its output");
         match &slot.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => slot.waker = Some(cx.waker().clone()),

@@ -170,12 +170,7 @@ fn force_drop_all(core: &Core) {
             break;
         }
         for (slot, generation, task) in live {
-            if core
-                .tasks
-                .borrow_mut()
-                .take_scheduled(slot, generation)
-                .is_some()
-            {
+            if core.tasks.borrow_mut().take_scheduled(slot, generation).is_some() {
                 task.drop_future(TaskError::cancelled());
                 core.finish(slot, task);
             }

@@ -32,8 +32,7 @@ pub fn run<F: Future>(fut: F) -> F::Output {
              evloop loops do not nest. Inside a task, await the future (or spawn it) instead"
         );
     }
-    let lp = EventLoop::new()
-        .unwrap_or_else(|e| panic!("evloop::run could not create the event loop: {e}"));
+    let lp = EventLoop::new().unwrap_or_else(|e| panic!("evloop::run could not create the event loop: {e}"));
     let output = lp.block_on(fut);
     lp.close();
     output

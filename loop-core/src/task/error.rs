@@ -27,19 +27,17 @@ enum Repr {
     Cancelled,
     // The Mutex makes the error `Sync` (a panic payload is only `Send`),
     // so a `TaskError` fits in a `Box<dyn Error + Send + Sync>`.
-    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+    Panic(Box<Mutex<Box<dyn Any + Send + 'static>>>),
 }
 
 impl TaskError {
     pub(crate) fn cancelled() -> TaskError {
-        TaskError {
-            repr: Repr::Cancelled,
-        }
+        TaskError { repr: Repr::Cancelled }
     }
 
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> TaskError {
         TaskError {
-            repr: Repr::Panic(Mutex::new(payload)),
+            repr: Repr::Panic(Box::new(Mutex::new(payload))),
         }
     }
 
@@ -60,16 +58,14 @@ impl TaskError {
     /// [`is_panic`](Self::is_panic) first, or use [`try_into_panic`](Self::try_into_panic).
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic().unwrap_or_else(|_| {
-            panic!(
-                "TaskError::into_panic called on a cancelled task's error; check is_panic() first"
-            )
+            panic!("TaskError::into_panic called on a cancelled task's error; check is_panic() first")
         })
     }
 
     /// The panic payload, or the error back if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
         match self.repr {
-            Repr::Panic(p) => Ok(p.into_inner().unwrap_or_else(|poison| poison.into_inner())),
+            Repr::Panic(p) => Ok((*p).into_inner().unwrap_or_else(|poison| poison.into_inner())),
             Repr::Cancelled => Err(self),
         }
     }

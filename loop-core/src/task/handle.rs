@@ -3,13 +3,11 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::TaskError;
 use super::id::TaskId;
 use super::raw::OutputRef;
-use crate::core::Core;
 
 /// A spawned task (asyncio's `Task`). Await it for the task's result.
 ///
@@ -27,19 +25,11 @@ use crate::core::Core;
 #[must_use = "dropping a Task detaches it; await it, cancel it, or drop it on purpose"]
 pub struct Task<T> {
     output: OutputRef<T>,
-    slot: u32,
-    generation: u32,
-    core: Rc<Core>,
 }
 
 impl<T> Task<T> {
-    pub(crate) fn new(output: OutputRef<T>, slot: u32, generation: u32, core: Rc<Core>) -> Task<T> {
-        Task {
-            output,
-            slot,
-            generation,
-            core,
-        }
+    pub(crate) fn new(output: OutputRef<T>) -> Task<T> {
+        Task { output }
     }
 
     /// Requests cancellation. Returns false if the task already finished.
@@ -60,10 +50,13 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        if !self.output.task().request_cancel() {
+        let task = self.output.task();
+        if !task.request_cancel() {
             return false;
         }
-        self.core.wake(self.slot, self.generation);
+        // Queue it like any wake: at once if its loop runs on this thread,
+        // else through the loop's remote queue, drained when the loop runs.
+        crate::context::wake(task.place());
         true
     }
 

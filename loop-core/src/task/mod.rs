@@ -1,6 +1,7 @@
 //! Tasks: the slab they live in, their heap cell, their waker, and the
 //! public handle.
 
+pub(crate) mod cell_cache;
 pub(crate) mod error;
 pub(crate) mod handle;
 pub(crate) mod id;

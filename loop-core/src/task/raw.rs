@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //!
-//! `spawn` allocates one `TaskCell<F>`: a [`Header`] followed by the task's
+//! `spawn` allocates one `TaskCell<F>` (recycled through `cell_cache.rs`): a [`Header`] followed by the task's
 //! *stage* — the future while it runs, then its output (or the error that
 //! ended it), then nothing once a joiner took the output. The header starts
 //! with a pointer to a vtable of functions monomorphised for `F`, so code
@@ -31,6 +31,7 @@
 //!   with `T = F::Output`, and is the only way to read the output, so the
 //!   type-erased read in the vtable is always called with the right type.
 
+use std::alloc::Layout;
 use std::cell::{Cell, UnsafeCell};
 use std::future::Future;
 use std::marker::PhantomData;
@@ -40,8 +41,10 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
+use super::cell_cache::{self, CellCache};
 use super::error::TaskError;
 use super::id::TaskId;
+use super::waker::WakeTarget;
 
 const RUNNING: u8 = 1;
 const COMPLETE: u8 = 2;
@@ -61,10 +64,12 @@ pub(crate) struct Header {
     state: Cell<u8>,
     refs: Cell<u32>,
     id: TaskId,
-    name: Option<Box<str>>,
+    /// Boxed so an unnamed task pays one word for it.
+    name: Option<Box<String>>,
     join_waker: Cell<Option<Waker>>,
     spawned_at: &'static Location<'static>,
-    polls: Cell<u64>,
+    /// Where the task lives: set once by `Core::spawn`.
+    place: Cell<WakeTarget>,
 }
 
 enum Stage<F: Future> {
@@ -94,25 +99,34 @@ impl TaskRef {
     /// Allocates the cell for `future`. Returns the reference for the slab
     /// and the typed reference for the `Task<T>` handle.
     pub(crate) fn allocate<F: Future + 'static>(
+        cells: &CellCache,
         future: F,
         id: TaskId,
-        name: Option<Box<str>>,
+        name: Option<String>,
         spawned_at: &'static Location<'static>,
     ) -> (TaskRef, OutputRef<F::Output>) {
-        let cell = Box::new(TaskCell {
+        let layout = Layout::new::<TaskCell<F>>();
+        let block = cells.acquire(layout).cast::<TaskCell<F>>();
+        let cell = TaskCell {
             header: Header {
                 vtable: vtable_for::<F>(),
                 state: Cell::new(0),
                 refs: Cell::new(2),
                 id,
-                name,
+                name: name.map(Box::new),
                 join_waker: Cell::new(None),
                 spawned_at,
-                polls: Cell::new(0),
+                place: Cell::new(WakeTarget {
+                    loop_index: 0,
+                    slot: 0,
+                    generation: 0,
+                }),
             },
             stage: UnsafeCell::new(Stage::Running(future)),
-        });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        };
+        // SAFETY: `block` is fresh memory with the layout of `TaskCell<F>`.
+        unsafe { block.as_ptr().write(cell) };
+        let ptr = block.cast::<Header>();
         (
             TaskRef { ptr },
             OutputRef {
@@ -138,6 +152,16 @@ impl TaskRef {
     fn set(&self, bit: u8) {
         let state = &self.header().state;
         state.set(state.get() | bit);
+    }
+
+    /// Records where the task lives (loop, slab slot, generation).
+    pub(crate) fn set_place(&self, place: WakeTarget) {
+        self.header().place.set(place);
+    }
+
+    /// Where the task lives, which is also what its waker names.
+    pub(crate) fn place(&self) -> WakeTarget {
+        self.header().place.get()
     }
 
     /// The task's id.
@@ -202,7 +226,6 @@ impl TaskRef {
         }
         self.begin();
         let header = self.header();
-        header.polls.set(header.polls.get() + 1);
         // SAFETY: RUNNING is set, so nothing else touches the stage until
         // `end`; the vtable was built for this cell's future type.
         let done = unsafe { (header.vtable.poll)(self.ptr, cx) };
@@ -278,12 +301,7 @@ impl<T> OutputRef<T> {
         // SAFETY: `OutputRef<T>` is only created by `allocate` with
         // `T = F::Output`, so `take_output` writes an `Option<Result<T, _>>`.
         // The task is complete, so nothing else touches the stage now.
-        unsafe {
-            (self.task.header().vtable.take_output)(
-                self.task.ptr,
-                (&mut *out as *mut Option<_>).cast(),
-            )
-        };
+        unsafe { (self.task.header().vtable.take_output)(self.task.ptr, (&mut *out as *mut Option<_>).cast()) };
         match ManuallyDrop::into_inner(out) {
             Some(result) => Poll::Ready(result),
             None => panic!(
@@ -324,9 +342,7 @@ unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F> {
 unsafe fn finish_with<F: Future>(stage: *mut Stage<F>, result: Result<F::Output, TaskError>) {
     // SAFETY: the future is pinned inside the cell, so it must be dropped in
     // place, never moved; drop glue still drops every field if one panics.
-    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
-        std::ptr::drop_in_place(stage)
-    }));
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(stage) }));
     let result = match (result, dropped) {
         (Ok(_), Err(panic)) => Err(TaskError::panic(panic)),
         (result, _) => result,
@@ -376,14 +392,24 @@ unsafe fn take_output_cell<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
     };
     // SAFETY: `out` points to an `Option<Result<F::Output, TaskError>>`
     // (see `poll_output`), whose old value (None) needs no drop.
-    unsafe {
-        out.cast::<Option<Result<F::Output, TaskError>>>()
-            .write(value)
-    };
+    unsafe { out.cast::<Option<Result<F::Output, TaskError>>>().write(value) };
 }
 
 unsafe fn dealloc_cell<F: Future>(ptr: NonNull<Header>) {
-    // SAFETY: called once, by the last `TaskRef`; the cell came from
-    // `Box::leak` in `allocate`.
-    drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F>>().as_ptr()) });
+    let cell = ptr.cast::<TaskCell<F>>();
+    // SAFETY: called once, by the last `TaskRef`: the cell is initialised and
+    // nobody else can reach it. It is dropped in place (the future, if still
+    // there, never moves), then its block goes back to the cell cache it came
+    // from in `allocate`, with the same layout.
+    unsafe { std::ptr::drop_in_place(cell.as_ptr()) };
+    let layout = Layout::new::<TaskCell<F>>();
+    let kept = crate::context::try_with_core(|core| {
+        // SAFETY: the block came from a cell cache's `acquire(layout)` and
+        // its cell was dropped just above.
+        unsafe { core.cells.release(cell.cast(), layout) }
+    });
+    if kept.is_none() {
+        // SAFETY: as above; no loop runs here to take the block.
+        unsafe { cell_cache::release_to_allocator(cell.cast(), layout) };
+    }
 }

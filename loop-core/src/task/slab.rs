@@ -76,10 +76,7 @@ impl TaskSlab {
     /// generation on, so every waker naming it becomes stale.
     pub(crate) fn remove(&mut self, slot: u32) -> TaskRef {
         let entry = &mut self.entries[slot as usize];
-        let task = entry
-            .task
-            .take()
-            .expect("evloop bug: removing a free task slot");
+        let task = entry.task.take().expect("evloop bug: removing a free task slot");
         entry.generation = (entry.generation + 1) & GEN_MASK;
         entry.scheduled = false;
         self.free.push(slot);
@@ -126,11 +123,12 @@ impl TaskSlab {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::task::cell_cache::CellCache;
     use crate::task::id::TaskId;
     use std::panic::Location;
 
     fn dummy() -> TaskRef {
-        TaskRef::allocate(async {}, TaskId::next(), None, Location::caller()).0
+        TaskRef::allocate(&CellCache::new(), async {}, TaskId::next(), None, Location::caller()).0
     }
 
     #[test]

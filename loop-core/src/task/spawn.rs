@@ -45,10 +45,8 @@ pub fn spawn<F: Future + 'static>(fut: F) -> Task<F::Output> {
 #[track_caller]
 pub fn spawn_named<F: Future + 'static>(name: impl Into<String>, fut: F) -> Task<F::Output> {
     let at = Location::caller();
-    let name = name.into().into_boxed_str();
-    context::with_core("evloop::spawn_named", |core| {
-        core.spawn(fut, Some(name), at)
-    })
+    let name = name.into();
+    context::with_core("evloop::spawn_named", |core| core.spawn(fut, Some(name), at))
 }
 
 /// A snapshot of a task's identity.
@@ -109,10 +107,7 @@ pub fn current_task() -> Option<TaskInfo> {
     context::try_with_core(|core| {
         let (slot, generation) = core.current.get()?;
         let tasks = core.tasks.borrow();
-        let task = tasks
-            .iter()
-            .find(|(s, g, _)| (*s, *g) == (slot, generation))?
-            .2;
+        let task = tasks.iter().find(|(s, g, _)| (*s, *g) == (slot, generation))?.2;
         Some(TaskInfo::of(task))
     })
     .flatten()
@@ -126,10 +121,6 @@ pub fn current_task() -> Option<TaskInfo> {
 #[track_caller]
 pub fn all_tasks() -> Vec<TaskInfo> {
     context::with_core("evloop::all_tasks", |core| {
-        core.tasks
-            .borrow()
-            .iter()
-            .map(|(_, _, t)| TaskInfo::of(t))
-            .collect()
+        core.tasks.borrow().iter().map(|(_, _, t)| TaskInfo::of(t)).collect()
     })
 }

@@ -28,9 +28,7 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 use super::slab::{GEN_BITS, SLOT_BITS};
 
 #[cfg(not(target_pointer_width = "64"))]
-compile_error!(
-    "evloop packs (loop, generation, slot) into a pointer-sized word and needs a 64-bit target"
-);
+compile_error!("evloop packs (loop, generation, slot) into a pointer-sized word and needs a 64-bit target");
 
 /// Slot value naming the future passed to `block_on` (it lives on the stack,
 /// not in the slab).

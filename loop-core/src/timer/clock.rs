@@ -40,19 +40,23 @@ impl Clock {
     }
 
     /// Now, in whole microseconds since the origin (rounded down).
+    #[inline]
     pub(crate) fn now_us(&self) -> u64 {
         if self.paused {
             self.virtual_us.get()
         } else {
-            self.origin.elapsed().as_micros() as u64
+            let since = Instant::now().saturating_duration_since(self.origin);
+            // u64 arithmetic: `as_micros` goes through u128.
+            since.as_secs() * 1_000_000 + u64::from(since.subsec_micros())
         }
     }
 
     /// A deadline in microseconds since the origin, rounded up.
+    #[inline]
     pub(crate) fn deadline_us(&self, when: Instant) -> u64 {
         let since = when.saturating_duration_since(self.origin);
-        let us = since.as_nanos().div_ceil(1000);
-        us.min(MAX_DEADLINE as u128) as u64
+        let secs = since.as_secs().min(MAX_DEADLINE / 1_000_000);
+        secs * 1_000_000 + u64::from(since.subsec_nanos().div_ceil(1000))
     }
 
     /// How long from now until `us`, in real time.

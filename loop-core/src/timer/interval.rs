@@ -28,17 +28,17 @@ use super::sleep::{sleep_until, Sleep};
 /// ```
 ///
 /// # Panics
-/// If `period` is zero, and outside a running loop.
+/// If `period` is zero; a tick awaited outside a running loop panics
+/// ("no running event loop").
 #[track_caller]
 pub fn interval(period: Duration) -> Interval {
     assert!(
         !period.is_zero(),
         "evloop::interval: the period must be greater than zero"
     );
-    let now = super::time();
     Interval {
         period,
-        next: now,
+        next: crate::context::try_with_core(|core| core.clock.now()),
         sleep: None,
     }
 }
@@ -46,7 +46,9 @@ pub fn interval(period: Duration) -> Interval {
 /// The timer returned by [`interval`].
 pub struct Interval {
     period: Duration,
-    next: Instant,
+    /// The next tick; `None` until the first tick of an interval built
+    /// outside a loop (that first tick is then the first poll).
+    next: Option<Instant>,
     sleep: Option<Sleep>,
 }
 
@@ -58,7 +60,7 @@ impl Interval {
 
     /// The poll form of [`tick`](Self::tick).
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
-        let next = self.next;
+        let next = *self.next.get_or_insert_with(super::time);
         let sleep = self.sleep.get_or_insert_with(|| sleep_until(next));
         if Pin::new(sleep).poll(cx).is_pending() {
             return Poll::Pending;
@@ -73,7 +75,7 @@ impl Interval {
             let step = self.period.as_nanos() * periods;
             following = next + Duration::from_nanos(step.min(u64::MAX as u128) as u64);
         }
-        self.next = following;
+        self.next = Some(following);
         Poll::Ready(next)
     }
 
@@ -85,7 +87,7 @@ impl Interval {
     /// Restarts the interval: the next tick is one period from now.
     pub fn reset(&mut self) {
         self.sleep = None;
-        self.next = super::time() + self.period;
+        self.next = Some(super::time() + self.period);
     }
 }
 

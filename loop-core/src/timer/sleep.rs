@@ -13,6 +13,10 @@ use crate::timer::wheel::TimerKey;
 /// Waits until `duration` has passed on the loop's clock
 /// (asyncio's `asyncio.sleep`). Never completes before the deadline.
 ///
+/// Inside a loop the deadline is fixed when `sleep` is called; a `Sleep`
+/// built outside one (say, for `evloop::run(evloop::sleep(d))`) starts
+/// counting when first polled.
+///
 /// ```
 /// # use evloop_core as evloop;
 /// use std::time::Duration;
@@ -22,30 +26,42 @@ use crate::timer::wheel::TimerKey;
 ///     evloop::sleep(Duration::from_millis(20)).await;
 ///     assert!(evloop::time() - start >= Duration::from_millis(20));
 /// });
+/// evloop::run(evloop::sleep(Duration::from_millis(1)));
 /// ```
 ///
 /// # Panics
-/// Outside a running loop ("no running event loop").
-#[track_caller]
+/// When polled outside a running loop ("no running event loop").
 pub fn sleep(duration: Duration) -> Sleep {
-    context::with_core("evloop::sleep", |core| {
-        let now = core.clock.now();
-        let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
-        Sleep::new(core, deadline)
+    context::try_with_core(|core| Sleep::after(core, duration)).unwrap_or(Sleep {
+        loop_index: None,
+        deadline: Deadline::After(duration),
+        key: None,
+        check_clock: true,
     })
 }
 
 /// Waits until `deadline` on the loop's clock.
 ///
 /// # Panics
-/// Outside a running loop ("no running event loop").
-#[track_caller]
+/// When polled outside a running loop ("no running event loop").
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    context::with_core("evloop::sleep_until", |core| Sleep::new(core, deadline))
+    Sleep {
+        loop_index: context::try_with_core(|core| core.index()),
+        deadline: Deadline::At(deadline),
+        key: None,
+        check_clock: true,
+    }
 }
 
 pub(crate) fn far_future(now: Instant) -> Instant {
     now + Duration::from_secs(86_400 * 365 * 1000)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Deadline {
+    At(Instant),
+    /// Built outside a loop: the deadline is fixed at the first poll.
+    After(Duration),
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
@@ -55,60 +71,63 @@ pub(crate) fn far_future(now: Instant) -> Instant {
 ///
 /// A `Sleep` is `Send` (it names its loop by index, not by pointer), so it
 /// can be held in futures given to [`LoopHandle::spawn`](crate::LoopHandle::spawn);
-/// it must still be polled on the loop that created it.
+/// it must be polled on the loop it first ran on.
 #[must_use = "a Sleep does nothing unless awaited"]
 pub struct Sleep {
-    loop_index: u16,
-    deadline: Instant,
+    loop_index: Option<u16>,
+    deadline: Deadline,
     key: Option<TimerKey>,
+    /// False when the deadline was computed as "now + d" with d > 0, so it
+    /// cannot have been due when created: the first poll then skips the
+    /// clock read and arms the timer (which fires next tick if now due).
+    check_clock: bool,
 }
 
 impl Sleep {
-    fn new(core: &Core, deadline: Instant) -> Sleep {
+    /// A sleep of `duration` from now on `core`'s clock.
+    pub(crate) fn after(core: &Core, duration: Duration) -> Sleep {
+        let now = core.clock.now();
         Sleep {
-            loop_index: core.index(),
-            deadline,
+            loop_index: Some(core.index()),
+            deadline: Deadline::At(now.checked_add(duration).unwrap_or_else(|| far_future(now))),
             key: None,
+            check_clock: duration.is_zero(),
         }
     }
 
-    /// Runs `f` with this sleep's loop, which must be the running one.
-    #[track_caller]
-    fn with_core<R>(&self, f: impl FnOnce(&Core) -> R) -> R {
-        context::with_core("polling a Sleep", |core| {
-            assert!(
-                core.index() == self.loop_index,
-                "a Sleep was polled on a different event loop than the one that created it"
-            );
-            f(core)
-        })
-    }
-
-    /// When this sleep completes.
-    pub fn deadline(&self) -> Instant {
-        self.deadline
+    /// When this sleep completes; `None` for a `sleep(d)` built outside a
+    /// loop and not yet polled.
+    pub fn deadline(&self) -> Option<Instant> {
+        match self.deadline {
+            Deadline::At(at) => Some(at),
+            Deadline::After(_) => None,
+        }
     }
 
     /// True once the deadline has passed on the loop's clock.
     ///
     /// # Panics
-    /// Outside the loop that created this sleep.
+    /// Outside a running loop.
     pub fn is_elapsed(&self) -> bool {
-        self.with_core(|core| core.clock.now() >= self.deadline)
+        match self.deadline {
+            Deadline::At(at) => context::with_core("Sleep::is_elapsed", |core| core.clock.now() >= at),
+            Deadline::After(_) => false,
+        }
     }
 
     /// Moves the deadline (earlier or later); the sleep can be awaited again.
     pub fn reset(&mut self, deadline: Instant) {
         self.disarm();
-        self.deadline = deadline;
+        self.deadline = Deadline::At(deadline);
+        self.check_clock = true;
     }
 
     fn disarm(&mut self) {
-        if let Some(key) = self.key.take() {
+        if let (Some(key), Some(index)) = (self.key.take(), self.loop_index) {
             // Without its loop running here the timer cannot be reached; it
             // then fires once, harmlessly, or goes when the loop closes.
             context::try_with_core(|core| {
-                if core.index() == self.loop_index {
+                if core.index() == index {
                     core.timers.borrow_mut().remove(key);
                 }
             });
@@ -121,36 +140,54 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let (key, deadline) = (this.key, this.deadline);
-        let (ready, key) = this.with_core(|core| {
+        context::with_core("polling evloop::sleep", |core| {
+            match this.loop_index {
+                None => this.loop_index = Some(core.index()),
+                Some(index) => assert!(
+                    index == core.index(),
+                    "a Sleep was polled on a different event loop than the one it started on"
+                ),
+            }
+            let deadline = match this.deadline {
+                Deadline::At(at) => at,
+                Deadline::After(d) => {
+                    *this = Sleep::after(core, d);
+                    let Deadline::At(at) = this.deadline else {
+                        unreachable!()
+                    };
+                    at
+                }
+            };
             let mut timers = core.timers.borrow_mut();
-            if let Some(key) = key {
+            if let Some(key) = this.key {
                 return match timers.get_mut(key) {
                     Some(TimerPayload::Wake(waker)) => {
                         if !waker.will_wake(cx.waker()) {
                             *waker = cx.waker().clone();
                         }
-                        (false, Some(key))
+                        Poll::Pending
                     }
                     // The timer fired (its entry is gone): the deadline passed.
-                    _ => (true, None),
+                    _ => {
+                        this.key = None;
+                        Poll::Ready(())
+                    }
                 };
             }
-            let at = core.clock.deadline_us(deadline);
-            if at <= core.clock.now_us() {
-                return (true, None);
+            // Due by the wheel's last look at the clock (at most a tick old;
+            // refreshed here if no timer is armed), or by a fresh look when
+            // the deadline may have been due from the start: done, no timer.
+            // Otherwise arm one; if it is due by now it fires next tick.
+            if timers.is_empty() {
+                timers.catch_up(core.clock.now_us());
             }
-            (
-                false,
-                Some(timers.insert(at, TimerPayload::Wake(cx.waker().clone()))),
-            )
-        });
-        this.key = key;
-        if ready {
-            Poll::Ready(())
-        } else {
+            let at = core.clock.deadline_us(deadline);
+            if at <= timers.elapsed() || (this.check_clock && core.clock.now() >= deadline) {
+                return Poll::Ready(());
+            }
+            this.key = Some(timers.insert(at, TimerPayload::Wake(cx.waker().clone())));
             Poll::Pending
-        }
+        })
     }
 }
 

@@ -6,8 +6,7 @@ use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use super::sleep::{far_future, sleep_until, Sleep};
-use crate::context;
+use super::sleep::{sleep, sleep_until, Sleep};
 
 /// The error of a future that did not finish before its deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,29 +45,20 @@ impl std::error::Error for Elapsed {}
 /// ```
 ///
 /// # Panics
-/// Outside a running loop ("no running event loop").
-#[track_caller]
-pub fn timeout<F: Future>(
-    duration: Duration,
-    fut: F,
-) -> impl Future<Output = Result<F::Output, Elapsed>> {
-    let now = context::with_core("evloop::timeout", |core| core.clock.now());
-    timeout_at(
-        now.checked_add(duration).unwrap_or_else(|| far_future(now)),
-        fut,
-    )
+/// When polled outside a running loop ("no running event loop").
+pub fn timeout<F: Future>(duration: Duration, fut: F) -> impl Future<Output = Result<F::Output, Elapsed>> {
+    run_until(sleep(duration), fut)
 }
 
 /// Runs `fut` until `deadline` at most; see [`timeout`].
 ///
 /// # Panics
-/// Outside a running loop ("no running event loop").
-#[track_caller]
-pub fn timeout_at<F: Future>(
-    deadline: Instant,
-    fut: F,
-) -> impl Future<Output = Result<F::Output, Elapsed>> {
-    let sleep = sleep_until(deadline);
+/// When polled outside a running loop ("no running event loop").
+pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> impl Future<Output = Result<F::Output, Elapsed>> {
+    run_until(sleep_until(deadline), fut)
+}
+
+fn run_until<F: Future>(sleep: Sleep, fut: F) -> impl Future<Output = Result<F::Output, Elapsed>> {
     async move {
         let mut fut = pin!(fut);
         let mut sleep: Sleep = sleep;

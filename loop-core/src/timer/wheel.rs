@@ -75,6 +75,19 @@ impl<T> Wheel<T> {
         }
     }
 
+    /// The wheel's notion of now: the time of the last `advance`. A
+    /// deadline at or before it is already due.
+    pub(crate) fn elapsed(&self) -> u64 {
+        self.elapsed
+    }
+
+    /// An empty wheel's notion of now goes stale (the tick only reads the
+    /// clock while timers are armed): bring it up to `now`.
+    pub(crate) fn catch_up(&mut self, now: u64) {
+        debug_assert!(self.is_empty());
+        self.elapsed = self.elapsed.max(now.min(MAX_DEADLINE));
+    }
+
     /// Number of armed timers.
     pub(crate) fn len(&self) -> usize {
         self.len
@@ -91,6 +104,7 @@ impl<T> Wheel<T> {
 
     /// Arms a timer due at `when` µs (a past deadline fires at the next
     /// `advance`).
+    #[inline]
     pub(crate) fn insert(&mut self, when: u64, payload: T) -> TimerKey {
         let when = when.clamp(self.elapsed, MAX_DEADLINE);
         let index = match self.free.pop() {
@@ -124,6 +138,7 @@ impl<T> Wheel<T> {
     }
 
     /// Disarms the timer; returns its payload if it was still armed.
+    #[inline]
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<T> {
         self.node_of(key)?;
         self.unlink(key.index);
@@ -131,6 +146,7 @@ impl<T> Wheel<T> {
     }
 
     /// The payload of an armed timer, for updating it in place.
+    #[inline]
     pub(crate) fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
         let i = self.node_of(key)?;
         self.nodes[i].payload.as_mut()
@@ -142,6 +158,7 @@ impl<T> Wheel<T> {
         self.node_of(key).is_some()
     }
 
+    #[inline]
     fn node_of(&self, key: TimerKey) -> Option<usize> {
         let node = self.nodes.get(key.index as usize)?;
         (node.generation == key.generation && node.payload.is_some()).then_some(key.index as usize)
@@ -204,6 +221,7 @@ impl<T> Wheel<T> {
         None
     }
 
+    #[inline]
     fn link(&mut self, index: u32) {
         let when = self.nodes[index as usize].when;
         let differing = (self.elapsed ^ when) | (SLOTS as u64 - 1);
@@ -226,6 +244,7 @@ impl<T> Wheel<T> {
         node.slot = slot as u8;
     }
 
+    #[inline]
     fn unlink(&mut self, index: u32) {
         let (prev, next, level, slot) = {
             let n = &self.nodes[index as usize];
@@ -248,14 +267,13 @@ impl<T> Wheel<T> {
     }
 
     /// Frees an unlinked node and returns its payload.
+    #[inline]
     fn release(&mut self, index: u32) -> T {
         let node = &mut self.nodes[index as usize];
         node.generation = node.generation.wrapping_add(1);
         self.free.push(index);
         self.len -= 1;
-        node.payload
-            .take()
-            .expect("evloop bug: releasing a disarmed timer")
+        node.payload.take().expect("evloop bug: releasing a disarmed timer")
     }
 
     /// Disarms every timer, returning the payloads (used at loop close).
@@ -312,10 +330,7 @@ mod tests {
         let mut fired = Vec::new();
         while let Some(next) = w.next_deadline() {
             assert!(next >= now, "next deadline went backwards");
-            assert!(
-                next <= expected[fired.len()].0,
-                "wheel would wake after a deadline"
-            );
+            assert!(next <= expected[fired.len()].0, "wheel would wake after a deadline");
             now = next + rng.next() % 3;
             let before = fired.len();
             w.advance(now, &mut fired);
