@@ -191,6 +191,7 @@ impl Core {
     }
 
     /// Takes a finished task out of the slab and wakes its joiner.
+    #[inline]
     pub(crate) fn finish(&self, slot: u32, task: TaskRef) {
         let slab_ref = self.tasks.borrow_mut().remove(slot);
         drop(slab_ref);

@@ -28,6 +28,7 @@ pub struct Task<T> {
 }
 
 impl<T> Task<T> {
+    #[inline]
     pub(crate) fn new(output: OutputRef<T>) -> Task<T> {
         Task { output }
     }

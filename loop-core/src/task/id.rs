@@ -28,6 +28,7 @@ thread_local! {
 pub struct TaskId(u64);
 
 impl TaskId {
+    #[inline]
     pub(crate) fn next() -> TaskId {
         NEXT.with(|next| {
             let (mut id, mut end) = next.get();

@@ -155,11 +155,13 @@ impl TaskRef {
     }
 
     /// Records where the task lives (loop, slab slot, generation).
+    #[inline]
     pub(crate) fn set_place(&self, place: WakeTarget) {
         self.header().place.set(place);
     }
 
     /// Where the task lives, which is also what its waker names.
+    #[inline]
     pub(crate) fn place(&self) -> WakeTarget {
         self.header().place.get()
     }
@@ -182,16 +184,19 @@ impl TaskRef {
         self.header().spawned_at
     }
 
+    #[inline]
     pub(crate) fn is_complete(&self) -> bool {
         self.has(COMPLETE)
     }
 
+    #[inline]
     pub(crate) fn is_cancel_requested(&self) -> bool {
         self.has(CANCEL_REQUESTED)
     }
 
     /// Marks the task for cancellation; the scheduler drops the future the
     /// next time it reaches the task. Returns false if already complete.
+    #[inline]
     pub(crate) fn request_cancel(&self) -> bool {
         if self.is_complete() {
             return false;
@@ -246,6 +251,7 @@ impl TaskRef {
     }
 
     /// Takes the waker of whoever awaits the handle.
+    #[inline]
     pub(crate) fn take_join_waker(&self) -> Option<Waker> {
         self.header().join_waker.take()
     }
@@ -281,12 +287,14 @@ impl Drop for TaskRef {
 
 impl<T> OutputRef<T> {
     /// The untyped reference, for `cancel`, `id` and friends.
+    #[inline]
     pub(crate) fn task(&self) -> &TaskRef {
         &self.task
     }
 
     /// Returns the output if the task is complete; otherwise remembers the
     /// waker to wake on completion.
+    #[inline]
     pub(crate) fn poll_output(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
         if !self.task.is_complete() {
             let header = self.task.header();

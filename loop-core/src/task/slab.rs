@@ -44,12 +44,14 @@ impl TaskSlab {
     }
 
     /// Number of live tasks.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
     /// Registers `task` and returns its (slot, generation), already marked
     /// scheduled: a new task is always queued for its first poll.
+    #[inline]
     pub(crate) fn insert(&mut self, task: TaskRef) -> (u32, u32) {
         self.len += 1;
         if let Some(slot) = self.free.pop() {
@@ -74,6 +76,7 @@ impl TaskSlab {
 
     /// Removes the task at `slot` (which must be live) and moves the
     /// generation on, so every waker naming it becomes stale.
+    #[inline]
     pub(crate) fn remove(&mut self, slot: u32) -> TaskRef {
         let entry = &mut self.entries[slot as usize];
         let task = entry.task.take().expect("evloop bug: removing a free task slot");

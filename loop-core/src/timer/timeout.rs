@@ -9,8 +9,14 @@ use std::time::{Duration, Instant};
 use super::sleep::{sleep, sleep_until, Sleep};
 
 /// The error of a future that did not finish before its deadline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed(());
+
+impl fmt::Debug for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Elapsed")
+    }
+}
 
 impl Elapsed {
     pub(crate) fn new() -> Elapsed {
