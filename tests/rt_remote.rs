@@ -67,8 +67,7 @@ fn loop_handle_spawn_from_another_thread() {
                 .into_iter()
                 .map(|t| futures_lite::future::block_on(t).unwrap())
                 .collect();
-            let panicked =
-                futures_lite::future::block_on(handle.spawn(async { panic!("remote boom") }));
+            let panicked = futures_lite::future::block_on(handle.spawn(async { panic!("remote boom") }));
             handle.stop();
             (results, panicked.unwrap_err().to_string())
         });
@@ -96,9 +95,7 @@ fn a_remote_task_on_a_closed_loop_resolves_as_cancelled() {
         assert!(err.is_cancelled());
         // After close, new remote work is refused, not lost in a queue.
         let late = handle.spawn(async { 1 });
-        assert!(futures_lite::future::block_on(late)
-            .unwrap_err()
-            .is_cancelled());
+        assert!(futures_lite::future::block_on(late).unwrap_err().is_cancelled());
     });
 }
 
@@ -139,13 +136,47 @@ fn handle_is_send_sync_clone_and_remote_task_is_send() {
     assert_send::<evloop::RemoteTask<String>>();
     evloop::run(async {
         let h = evloop::handle();
-        let t = std::thread::spawn(move || {
-            futures_lite::future::block_on(h.spawn(async { 5 })).unwrap()
-        });
+        let t = std::thread::spawn(move || futures_lite::future::block_on(h.spawn(async { 5 })).unwrap());
         // The loop keeps turning while the other thread waits.
         while !t.is_finished() {
             evloop::sleep(Duration::from_millis(1)).await;
         }
         assert_eq!(t.join().unwrap(), 5);
+    });
+}
+
+#[test]
+fn a_closed_loop_kept_alive_by_a_handle_does_not_unregister_its_successor() {
+    within(Duration::from_secs(10), || {
+        // A callback handle outlives its closed loop (and keeps its core alive).
+        let old = evloop::EventLoop::new().unwrap();
+        let stale = old.block_on(async { evloop::call_later(Duration::from_secs(60), || ()) });
+        old.close();
+        // The next loop may reuse the registry slot; then the old core goes.
+        let lp = evloop::EventLoop::new().unwrap();
+        drop(stale);
+        // A waker woken from another thread must still reach the new loop.
+        lp.block_on(async {
+            let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+            let flag = Arc::new(AtomicBool::new(false));
+            let (s, f) = (slot.clone(), flag.clone());
+            let t = std::thread::spawn(move || loop {
+                if let Some(w) = s.lock().unwrap().take() {
+                    f.store(true, Ordering::SeqCst);
+                    w.wake();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            });
+            std::future::poll_fn(|cx| {
+                if flag.load(Ordering::SeqCst) {
+                    return std::task::Poll::Ready(());
+                }
+                *slot.lock().unwrap() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            })
+            .await;
+            t.join().unwrap();
+        });
     });
 }

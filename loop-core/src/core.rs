@@ -285,7 +285,7 @@ impl Core {
         drop(timers);
         let ready = std::mem::take(&mut *self.ready.borrow_mut());
         drop(ready);
-        remote::unregister(self.index);
+        remote::unregister(&self.remote);
         let rx = self.remote_rx.borrow_mut().take();
         drop(rx);
     }
@@ -293,6 +293,6 @@ impl Core {
 
 impl Drop for Core {
     fn drop(&mut self) {
-        remote::unregister(self.index);
+        remote::unregister(&self.remote);
     }
 }

@@ -69,10 +69,13 @@ pub(crate) fn register(registry: &mio::Registry) -> io::Result<(Arc<Shared>, Rec
 }
 
 /// Removes a loop from the registry; wakes aimed at it are then dropped.
-pub(crate) fn unregister(index: u16) {
+/// Does nothing if the loop's index already belongs to a newer loop.
+pub(crate) fn unregister(shared: &Arc<Shared>) {
     let mut loops = LOOPS.write().unwrap_or_else(|p| p.into_inner());
-    if let Some(slot) = loops.get_mut(index as usize) {
-        *slot = None;
+    if let Some(slot) = loops.get_mut(shared.index as usize) {
+        if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, shared)) {
+            *slot = None;
+        }
     }
 }
 
