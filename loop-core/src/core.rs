@@ -18,6 +18,7 @@ use std::task::{Context, Waker};
 use crossbeam_channel::Receiver;
 
 use crate::callback::CallbackCell;
+use crate::monitor::recorder::{Monitor, MonitorConfig};
 use crate::monitor::stats::Counters;
 use crate::reactor::Reactor;
 use crate::remote::{self, RemoteMsg, Shared};
@@ -65,15 +66,28 @@ pub(crate) struct Core {
     pub(crate) current: Cell<Option<(u32, u32)>>,
     pub(crate) stop_requested: Cell<bool>,
     pub(crate) counters: Counters,
-    fired: RefCell<Vec<TimerPayload>>,
+    fired: RefCell<Vec<(u64, TimerPayload)>>,
     /// Recycled task-cell memory (`task/cell_cache.rs`).
     pub(crate) cells: CellCache,
+    /// `Some` only when measuring is on (`monitor/recorder.rs`).
+    pub(crate) monitor: Option<Box<Monitor>>,
 }
 
 impl Core {
-    pub(crate) fn new(paused_clock: bool) -> io::Result<Rc<Core>> {
+    pub(crate) fn new(paused_clock: bool, monitor: &MonitorConfig) -> io::Result<Rc<Core>> {
         let reactor = Reactor::new()?;
         let (shared, remote_rx) = remote::register(reactor.registry())?;
+        let monitor = if monitor.wanted() {
+            match Monitor::new(monitor, shared.index()) {
+                Ok(m) => Some(Box::new(m)),
+                Err(e) => {
+                    remote::unregister(&shared);
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
         Ok(Rc::new(Core {
             index: shared.index(),
             tasks: RefCell::new(TaskSlab::new()),
@@ -90,6 +104,7 @@ impl Core {
             counters: Counters::default(),
             fired: RefCell::new(Vec::new()),
             cells: CellCache::new(),
+            monitor,
         }))
     }
 
@@ -115,6 +130,9 @@ impl Core {
         });
         self.ready.borrow_mut().push_back(Ready::Task { slot, generation });
         self.counters.tasks_spawned.set(self.counters.tasks_spawned.get() + 1);
+        if let Some(m) = &self.monitor {
+            m.woken(output.task());
+        }
         Task::new(output)
     }
 
@@ -130,6 +148,11 @@ impl Core {
             fresh
         } else if self.tasks.borrow_mut().try_schedule(slot, generation) {
             self.ready.borrow_mut().push_back(Ready::Task { slot, generation });
+            if let Some(m) = self.monitor.as_deref().filter(|m| m.stamps_wakes()) {
+                if let Some(task) = self.tasks.borrow().get(slot) {
+                    m.woken(task);
+                }
+            }
             true
         } else {
             false
@@ -182,7 +205,11 @@ impl Core {
             }
             .waker();
             self.counters.polls.set(self.counters.polls.get() + 1);
-            task.poll(&mut Context::from_waker(&waker))
+            let done = task.poll(&mut Context::from_waker(&waker));
+            if let Some(m) = &self.monitor {
+                m.polled(&task);
+            }
+            done
         };
         self.current.set(None);
         if done {
@@ -218,7 +245,11 @@ impl Core {
         self.counters
             .timers_fired
             .set(self.counters.timers_fired.get() + fired.len() as u64);
-        for payload in fired.drain(..) {
+        if let Some(m) = &self.monitor {
+            m.stamp();
+            m.timers_fired(now_us, fired.iter().map(|(when, _)| *when));
+        }
+        for (_, payload) in fired.drain(..) {
             match payload {
                 TimerPayload::Wake(waker) => waker.wake(),
                 TimerPayload::Callback(cell) => {
@@ -288,6 +319,9 @@ impl Core {
         remote::unregister(&self.remote);
         let rx = self.remote_rx.borrow_mut().take();
         drop(rx);
+        if let Some(m) = &self.monitor {
+            m.finish();
+        }
     }
 }
 

@@ -45,18 +45,30 @@ impl Core {
         let mut main_done = false;
         let mut main = main;
         let n = self.ready.borrow().len();
+        let monitor = self.monitor.as_deref();
+        if let Some(m) = monitor {
+            m.run_step(n);
+        }
         for _ in 0..n {
             let Some(item) = self.ready.borrow_mut().pop_front() else {
                 break;
             };
             match item {
                 Ready::Task { slot, generation } => self.run_task(slot, generation),
-                Ready::Callback(cell) => self.run_callback(&cell),
+                Ready::Callback(cell) => {
+                    self.run_callback(&cell);
+                    if let Some(m) = monitor {
+                        m.stamp();
+                    }
+                }
                 Ready::Main => {
                     self.clear_main_scheduled();
                     if let Some((poll, waker)) = main.as_mut() {
                         self.counters.polls.set(self.counters.polls.get() + 1);
                         main_done |= poll(&mut Context::from_waker(waker));
+                    }
+                    if let Some(m) = monitor {
+                        m.stamp();
                     }
                 }
             }
@@ -103,6 +115,9 @@ impl Core {
     /// number of I/O events (the waker and timer tokens excluded).
     pub(crate) fn poll_io(&self, timeout: Option<Duration>) -> usize {
         let (mut wakers, n) = self.reactor.borrow_mut().poll(timeout);
+        if let (Some(m), false) = (&self.monitor, wakers.is_empty()) {
+            m.stamp();
+        }
         self.counters.io_events.set(self.counters.io_events.get() + n as u64);
         for waker in wakers.drain(..) {
             waker.wake();

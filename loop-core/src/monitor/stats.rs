@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::fmt;
 
+use super::histogram::Summary;
 use crate::context;
 use crate::core::Core;
 
@@ -58,12 +59,24 @@ pub struct LoopStats {
     pub io_sources: u64,
     /// Callbacks run.
     pub callbacks_run: u64,
+    /// How long polls took (measuring on only).
+    pub poll_time: Option<Summary>,
+    /// From a task's wake to its poll (measuring on only).
+    pub schedule_latency: Option<Summary>,
+    /// How late timers fired after their deadline (measuring on only).
+    pub timer_lateness: Option<Summary>,
+    /// Samples from `lag_monitor` (measuring on only).
+    pub loop_lag: Option<Summary>,
 }
 
 impl LoopStats {
     pub(crate) fn of(core: &Core) -> LoopStats {
         let c = &core.counters;
         let timers = core.timers.borrow();
+        let [poll_time, schedule_latency, timer_lateness, loop_lag] = match &core.monitor {
+            Some(m) => m.summaries(),
+            None => [None; 4],
+        };
         LoopStats {
             ticks: c.ticks.get(),
             polls: c.polls.get(),
@@ -77,6 +90,10 @@ impl LoopStats {
             timer_store_size: timers.capacity() as u64,
             io_sources: core.reactor.borrow().source_count() as u64,
             callbacks_run: c.callbacks_run.get(),
+            poll_time,
+            schedule_latency,
+            timer_lateness,
+            loop_lag,
         }
     }
 }
@@ -97,7 +114,20 @@ impl fmt::Display for LoopStats {
             self.timers_fired,
             self.timers_pending,
             self.callbacks_run
-        )
+        )?;
+        if let Some(p) = &self.poll_time {
+            write!(f, "\npoll time: {p}")?;
+        }
+        if let Some(s) = &self.schedule_latency {
+            write!(f, "\nschedule latency: {s}")?;
+        }
+        if let Some(t) = &self.timer_lateness {
+            write!(f, "\ntimer lateness: {t}")?;
+        }
+        if let Some(l) = self.loop_lag.filter(|l| l.count > 0) {
+            write!(f, "\nloop lag: {l}")?;
+        }
+        Ok(())
     }
 }
 

@@ -1,22 +1,40 @@
 //! `Builder`: loop options.
 
+use std::fmt;
 use std::io;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
 
 use super::EventLoop;
+use crate::monitor::recorder::MonitorConfig;
+use crate::monitor::SlowPoll;
+
+/// The slow-poll threshold of `EVLOOP_DEBUG=1` and of `on_slow_poll` alone,
+/// asyncio's default `slow_callback_duration`.
+const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
 
 /// Options for a new [`EventLoop`]; start from [`EventLoop::builder`].
 ///
 /// ```
 /// # use evloop_core as evloop;
-/// let lp = evloop::EventLoop::builder().paused_clock(true).build().unwrap();
+/// use std::time::Duration;
+///
+/// let lp = evloop::EventLoop::builder()
+///     .paused_clock(true)
+///     .slow_poll_threshold(Duration::from_millis(50))
+///     .on_slow_poll(|slow| eprintln!("{} blocked the loop for {:?}", slow.task_name(), slow.duration()))
+///     .build()
+///     .unwrap();
 /// lp.block_on(async {
 ///     // An hour of virtual time passes at once.
-///     evloop::sleep(std::time::Duration::from_secs(3600)).await;
+///     evloop::sleep(Duration::from_secs(3600)).await;
 /// });
 /// ```
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Builder {
     paused_clock: bool,
+    monitor: MonitorConfig,
 }
 
 impl Builder {
@@ -34,12 +52,63 @@ impl Builder {
         self
     }
 
+    /// Report every poll that takes longer than `threshold` (asyncio's
+    /// `loop.slow_callback_duration`): to the `on_slow_poll` callback, or
+    /// else as one line on stderr naming the task and where it was spawned.
+    /// Turns measuring on (see [`monitor`](crate::monitor)).
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
+        self.monitor.slow_poll_threshold = Some(threshold);
+        self
+    }
+
+    /// Where slow polls are reported. Without `slow_poll_threshold`, the
+    /// threshold is 100 ms.
+    pub fn on_slow_poll(mut self, callback: impl Fn(&SlowPoll) + 'static) -> Self {
+        self.monitor.on_slow_poll = Some(Rc::new(callback));
+        self
+    }
+
+    /// Write a Chrome trace-event JSON file of the loop's activity (one
+    /// slice per poll, wakes, timer fires, run-queue depth), finished when
+    /// the loop closes; open it in Perfetto or `chrome://tracing`. Turns
+    /// measuring on.
+    pub fn trace_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.monitor.trace_file = Some(path.into());
+        self
+    }
+
+    /// Measure poll times, schedule latency and timer lateness for
+    /// [`stats`](crate::monitor::stats) even without a slow-poll threshold
+    /// or a trace.
+    pub fn measure(mut self, on: bool) -> Self {
+        self.monitor.measure = on;
+        self
+    }
+
     /// Builds the loop.
+    ///
+    /// `EVLOOP_DEBUG=1` in the environment (like `PYTHONASYNCIODEBUG`) turns
+    /// slow-poll reports on at 100 ms unless a threshold was set.
     ///
     /// # Errors
     /// If the OS refuses an epoll instance, an eventfd or a timerfd (for
-    /// example when the process is out of file descriptors).
+    /// example when the process is out of file descriptors), or the trace
+    /// file cannot be created.
     pub fn build(self) -> io::Result<EventLoop> {
-        EventLoop::from_builder(self.paused_clock)
+        let mut monitor = self.monitor;
+        let debug = std::env::var_os("EVLOOP_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");
+        if monitor.slow_poll_threshold.is_none() && (debug || monitor.on_slow_poll.is_some()) {
+            monitor.slow_poll_threshold = Some(DEFAULT_SLOW_POLL);
+        }
+        EventLoop::from_builder(self.paused_clock, &monitor)
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("paused_clock", &self.paused_clock)
+            .field("monitor", &self.monitor)
+            .finish()
     }
 }

@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 use super::Builder;
 use crate::context::{self, Enter};
 use crate::core::Core;
+use crate::monitor::recorder::MonitorConfig;
 use crate::monitor::LoopStats;
 use crate::remote::LoopHandle;
 use crate::task::TaskError;
@@ -53,9 +54,9 @@ impl EventLoop {
         Builder::new()
     }
 
-    pub(crate) fn from_builder(paused_clock: bool) -> io::Result<EventLoop> {
+    pub(crate) fn from_builder(paused_clock: bool, monitor: &MonitorConfig) -> io::Result<EventLoop> {
         Ok(EventLoop {
-            core: Core::new(paused_clock)?,
+            core: Core::new(paused_clock, monitor)?,
             closed: Cell::new(false),
         })
     }

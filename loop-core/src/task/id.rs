@@ -49,7 +49,8 @@ impl TaskId {
 
 impl fmt::Display for TaskId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        // Honour width and alignment, for tables like `dump_tasks`.
+        fmt::Display::fmt(&self.0, f)
     }
 }
 

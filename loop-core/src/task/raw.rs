@@ -71,6 +71,12 @@ pub(crate) struct Header {
     spawned_at: &'static Location<'static>,
     /// Where the task lives: set once by `Core::spawn`.
     place: Cell<WakeTarget>,
+    /// How many times the future was polled.
+    polls: Cell<u32>,
+    /// Monitor only: time spent in polls, in counter ticks.
+    busy_ticks: Cell<u64>,
+    /// Monitor only: stamp of the wake that queued the task.
+    woken_at: Cell<u64>,
 }
 
 enum Stage<F: Future> {
@@ -122,6 +128,9 @@ impl TaskRef {
                     slot: 0,
                     generation: 0,
                 }),
+                polls: Cell::new(0),
+                busy_ticks: Cell::new(0),
+                woken_at: Cell::new(0),
             },
             stage: UnsafeCell::new(Stage::Running(future)),
         };
@@ -165,6 +174,33 @@ impl TaskRef {
     #[inline]
     pub(crate) fn place(&self) -> WakeTarget {
         self.header().place.get()
+    }
+
+    /// How many times the future was polled.
+    pub(crate) fn polls(&self) -> u32 {
+        self.header().polls.get()
+    }
+
+    /// Monitor: time spent in polls, in counter ticks.
+    pub(crate) fn busy_ticks(&self) -> u64 {
+        self.header().busy_ticks.get()
+    }
+
+    #[inline]
+    pub(crate) fn add_busy_ticks(&self, ticks: u64) {
+        let busy = &self.header().busy_ticks;
+        busy.set(busy.get() + ticks);
+    }
+
+    /// Monitor: stamp of the wake that queued the task.
+    #[inline]
+    pub(crate) fn woken_at(&self) -> u64 {
+        self.header().woken_at.get()
+    }
+
+    #[inline]
+    pub(crate) fn set_woken_at(&self, stamp: u64) {
+        self.header().woken_at.set(stamp);
     }
 
     /// The task's id.
@@ -232,6 +268,7 @@ impl TaskRef {
         }
         self.begin();
         let header = self.header();
+        header.polls.set(header.polls.get().wrapping_add(1));
         // SAFETY: RUNNING is set, so nothing else touches the stage until
         // `end`; the vtable was built for this cell's future type.
         let done = unsafe { (header.vtable.poll)(self.ptr, cx) };

@@ -114,6 +114,17 @@ impl TaskSlab {
         }
     }
 
+    /// The live task in `slot`, if any.
+    #[inline]
+    pub(crate) fn get(&self, slot: u32) -> Option<&TaskRef> {
+        self.entries.get(slot as usize).and_then(|e| e.task.as_ref())
+    }
+
+    /// Whether the task in `slot` is queued to run.
+    pub(crate) fn is_scheduled(&self, slot: u32) -> bool {
+        self.entries.get(slot as usize).is_some_and(|e| e.scheduled)
+    }
+
     /// Every live task with its slot and generation.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, u32, &TaskRef)> + '_ {
         self.entries

@@ -171,9 +171,9 @@ impl<T> Wheel<T> {
         self.next_expiration().map(|(_, _, at)| at)
     }
 
-    /// Moves the wheel to `now` µs, appending the payload of every timer due
-    /// at or before `now` to `fired`, in deadline order.
-    pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<T>) {
+    /// Moves the wheel to `now` µs, appending every timer due at or before
+    /// `now` to `fired` as (deadline, payload), in deadline order.
+    pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<(u64, T)>) {
         while let Some((level, slot, at)) = self.next_expiration() {
             if at > now {
                 break;
@@ -186,7 +186,8 @@ impl<T> Wheel<T> {
             while cur != NIL {
                 let next = self.nodes[cur as usize].next;
                 if level == 0 {
-                    fired.push(self.release(cur));
+                    let when = self.nodes[cur as usize].when;
+                    fired.push((when, self.release(cur)));
                 } else {
                     self.link(cur);
                 }
@@ -280,13 +281,23 @@ impl<T> Wheel<T> {
     pub(crate) fn drain(&mut self) -> Vec<T> {
         let mut out = Vec::with_capacity(self.len);
         self.advance(MAX_DEADLINE, &mut out);
-        out
+        out.into_iter().map(|(_, payload)| payload).collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Advances and keeps only the payloads, checking no deadline is late-fired early.
+    fn adv<T>(w: &mut Wheel<T>, now: u64, out: &mut Vec<T>) {
+        let mut fired = Vec::new();
+        w.advance(now, &mut fired);
+        for (when, payload) in fired {
+            assert!(when <= now.max(w.elapsed()), "fired a timer due at {when} at {now}");
+            out.push(payload);
+        }
+    }
 
     /// xorshift64*, so the randomized tests are repeatable.
     struct Rng(u64);
@@ -307,7 +318,7 @@ mod tests {
             w.insert(d, i);
         }
         let mut fired = Vec::new();
-        w.advance(10_000_000, &mut fired);
+        adv(&mut w, 10_000_000, &mut fired);
         let got: Vec<u64> = fired.iter().map(|&i| deadlines[i]).collect();
         assert_eq!(got, vec![3, 5, 5, 63, 64, 70, 4_100, 262_145, 1_000_000]);
         // Equal deadlines keep insertion order.
@@ -333,7 +344,7 @@ mod tests {
             assert!(next <= expected[fired.len()].0, "wheel would wake after a deadline");
             now = next + rng.next() % 3;
             let before = fired.len();
-            w.advance(now, &mut fired);
+            adv(&mut w, now, &mut fired);
             for &(d, _) in &fired[before..] {
                 assert!(d <= now, "fired {d} before its deadline at {now}");
             }
@@ -350,7 +361,7 @@ mod tests {
             assert_eq!(w.remove(k), Some(round));
             assert_eq!(w.remove(k), None, "a removed key is inert");
             if round % 1000 == 0 {
-                w.advance(round, &mut fired);
+                adv(&mut w, round, &mut fired);
             }
         }
         assert!(fired.is_empty());
@@ -374,7 +385,7 @@ mod tests {
             }
         }
         let mut fired = Vec::new();
-        w.advance(u64::MAX, &mut fired);
+        adv(&mut w, u64::MAX, &mut fired);
         let mut want: Vec<(u64, u64)> = live.iter().map(|&(_, d, i)| (d, i)).collect();
         want.sort();
         let got: Vec<u64> = fired;
@@ -385,13 +396,13 @@ mod tests {
     fn past_deadlines_fire_on_the_next_advance_and_far_ones_are_clamped() {
         let mut w = Wheel::new();
         let mut fired = Vec::new();
-        w.advance(1_000, &mut fired);
+        adv(&mut w, 1_000, &mut fired);
         w.insert(10, "past");
         w.insert(u64::MAX, "far");
         assert_eq!(w.next_deadline(), Some(1_000));
-        w.advance(1_000, &mut fired);
+        adv(&mut w, 1_000, &mut fired);
         assert_eq!(fired, vec!["past"]);
-        w.advance(MAX_DEADLINE, &mut fired);
+        adv(&mut w, MAX_DEADLINE, &mut fired);
         assert_eq!(fired, vec!["past", "far"]);
     }
 
@@ -402,7 +413,7 @@ mod tests {
         *w.get_mut(k).unwrap() = 7;
         assert!(w.contains(k));
         let mut fired = Vec::new();
-        w.advance(100, &mut fired);
+        adv(&mut w, 100, &mut fired);
         assert_eq!(fired, vec![7]);
         assert!(!w.contains(k));
         assert!(w.get_mut(k).is_none());

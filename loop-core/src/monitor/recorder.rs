@@ -1,0 +1,288 @@
+//! The monitor a loop carries when any monitoring option is set, and the
+//! hooks the core calls. With none set the core holds `None` and each hook
+//! site is one untaken branch: no clock read, no histogram, no allocation.
+//!
+//! Two ways to time polls. *Precise* (`measure(true)`, a trace file): the
+//! CPU counter (`stamp.rs`); the tick stamps the start of its run step and
+//! each poll stamps its end, which is also the next poll's start — one
+//! counter read per poll; a wake is stamped with the latest stamp, which
+//! gives the schedule latency (wake to poll) without a read per wake.
+//! *Coarse* (a slow-poll threshold alone): the same scheme on the
+//! millisecond clock of `coarse_clock.rs`, one relaxed atomic load per poll,
+//! enough to catch a poll that blocks the loop for tens of milliseconds.
+
+use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
+
+use super::coarse_clock::{self, CoarseClock};
+use super::histogram::{Histogram, Summary};
+use super::slow_poll::SlowPoll;
+use super::stamp::{self, Ticks};
+use super::trace::TraceWriter;
+use crate::task::raw::TaskRef;
+
+/// Where slow polls go (`Builder::on_slow_poll`).
+pub(crate) type SlowPollCallback = Rc<dyn Fn(&SlowPoll)>;
+
+/// Turns measuring on; built by `Builder`.
+#[derive(Clone, Default)]
+pub(crate) struct MonitorConfig {
+    pub(crate) measure: bool,
+    pub(crate) slow_poll_threshold: Option<Duration>,
+    pub(crate) on_slow_poll: Option<SlowPollCallback>,
+    pub(crate) trace_file: Option<PathBuf>,
+}
+
+impl MonitorConfig {
+    /// True if any option asks for measuring.
+    pub(crate) fn wanted(&self) -> bool {
+        self.measure || self.slow_poll_threshold.is_some() || self.trace_file.is_some()
+    }
+}
+
+impl std::fmt::Debug for MonitorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MonitorConfig")
+            .field("measure", &self.measure)
+            .field("slow_poll_threshold", &self.slow_poll_threshold)
+            .field("on_slow_poll", &self.on_slow_poll.as_ref().map(|_| "Fn(&SlowPoll)"))
+            .field("trace_file", &self.trace_file)
+            .finish()
+    }
+}
+
+pub(crate) struct Monitor {
+    /// Per-poll timing with the CPU counter: `measure(true)` or a trace.
+    precise: Option<Precise>,
+    /// Slow-poll detection alone: the ticker's millisecond clock.
+    coarse: Option<Coarse>,
+    slow_threshold: Option<Duration>,
+    on_slow_poll: Option<SlowPollCallback>,
+    /// In nanoseconds.
+    timer_lateness: RefCell<Histogram>,
+    /// In nanoseconds.
+    loop_lag: RefCell<Histogram>,
+}
+
+struct Precise {
+    ticks: Ticks,
+    slow_threshold: Option<u64>,
+    /// The latest stamp: start of the current step or poll.
+    last: Cell<u64>,
+    poll_time: RefCell<Histogram>,
+    schedule_latency: RefCell<Histogram>,
+    trace: Option<RefCell<TraceWriter>>,
+    started: std::time::Instant,
+}
+
+struct Coarse {
+    clock: CoarseClock,
+    threshold_us: u64,
+    /// The latest reading, in µs: start of the current step or poll.
+    last: Cell<u64>,
+}
+
+impl Monitor {
+    pub(crate) fn new(config: &MonitorConfig, loop_index: u16) -> std::io::Result<Monitor> {
+        let precise = if config.measure || config.trace_file.is_some() {
+            let ticks = Ticks::calibrate();
+            let trace = match &config.trace_file {
+                Some(path) => Some(RefCell::new(TraceWriter::create(path, loop_index)?)),
+                None => None,
+            };
+            Some(Precise {
+                ticks,
+                slow_threshold: config.slow_poll_threshold.map(|d| ticks.ticks_in(d)),
+                last: Cell::new(stamp::now()),
+                poll_time: RefCell::new(Histogram::new()),
+                schedule_latency: RefCell::new(Histogram::new()),
+                trace,
+                started: std::time::Instant::now(),
+            })
+        } else {
+            None
+        };
+        let coarse = match (&precise, config.slow_poll_threshold) {
+            (None, Some(threshold)) => {
+                let clock = CoarseClock::acquire();
+                let last = Cell::new(clock.now_us());
+                Some(Coarse {
+                    clock,
+                    threshold_us: threshold.as_micros().min(u64::MAX as u128) as u64,
+                    last,
+                })
+            }
+            _ => None,
+        };
+        Ok(Monitor {
+            precise,
+            coarse,
+            slow_threshold: config.slow_poll_threshold,
+            on_slow_poll: config.on_slow_poll.clone(),
+            timer_lateness: RefCell::new(Histogram::new()),
+            loop_lag: RefCell::new(Histogram::new()),
+        })
+    }
+
+    /// The counter's rate, when polls are timed precisely.
+    pub(crate) fn ticks(&self) -> Option<Ticks> {
+        self.precise.as_ref().map(|p| p.ticks)
+    }
+
+    /// True when wakes are stamped (precise timing).
+    #[inline]
+    pub(crate) fn stamps_wakes(&self) -> bool {
+        self.precise.is_some()
+    }
+
+    /// Stamps now as the start of what comes next.
+    #[inline]
+    pub(crate) fn stamp(&self) {
+        if let Some(p) = &self.precise {
+            p.last.set(stamp::now());
+        } else if let Some(c) = &self.coarse {
+            c.last.set(c.clock.now_us());
+        }
+    }
+
+    /// Start of a tick's run step: stamp, and sample the run-queue depth.
+    pub(crate) fn run_step(&self, depth: usize) {
+        self.stamp();
+        if let Some(p) = &self.precise {
+            if let Some(trace) = &p.trace {
+                trace
+                    .borrow_mut()
+                    .counter("ready queue", p.ts(p.last.get()), depth as u64);
+            }
+        }
+    }
+
+    /// A task was queued (precise timing only; see `stamps_wakes`).
+    #[inline]
+    pub(crate) fn woken(&self, task: &TaskRef) {
+        if let Some(p) = &self.precise {
+            let at = p.last.get();
+            task.set_woken_at(at);
+            if let Some(trace) = &p.trace {
+                trace.borrow_mut().instant("wake", p.ts(at), "task", task.id().as_u64());
+            }
+        }
+    }
+
+    /// A poll of `task` ended now; it began at the previous stamp.
+    #[inline]
+    pub(crate) fn polled(&self, task: &TaskRef) {
+        if let Some(p) = &self.precise {
+            let start = p.last.get();
+            let end = stamp::now();
+            p.last.set(end);
+            let took = end.saturating_sub(start);
+            task.add_busy_ticks(took);
+            p.poll_time.borrow_mut().record(took);
+            let woken = task.woken_at();
+            if woken != 0 && start >= woken {
+                p.schedule_latency.borrow_mut().record(start - woken);
+            }
+            if let Some(trace) = &p.trace {
+                let dur_us = p.ticks.to_duration(took).as_secs_f64() * 1e6;
+                trace
+                    .borrow_mut()
+                    .poll(&task.name(), task.id().as_u64(), p.ts(start), dur_us);
+            }
+            if p.slow_threshold.is_some_and(|t| took > t) {
+                self.report_slow(task, p.ticks.to_duration(took));
+            }
+        } else if let Some(c) = &self.coarse {
+            let start = c.last.get();
+            let end = c.clock.now_us();
+            c.last.set(end);
+            // Possibly slow (the reading may lag a tick or two): confirm with
+            // the exact clock. The start reading is never later than the
+            // true start, so the duration is never understated.
+            if end.saturating_sub(start) + 2 * CoarseClock::TICK_US > c.threshold_us {
+                let took = coarse_clock::exact_now_us().saturating_sub(start);
+                if took > c.threshold_us {
+                    self.report_slow(task, Duration::from_micros(took));
+                }
+            }
+        }
+    }
+
+    #[cold]
+    fn report_slow(&self, task: &TaskRef, took: Duration) {
+        if self.slow_threshold.is_some_and(|t| took <= t) {
+            return;
+        }
+        let report = SlowPoll {
+            task_id: task.id(),
+            task_name: task.name(),
+            duration: took,
+            spawned_at: task.spawned_at(),
+        };
+        match &self.on_slow_poll {
+            Some(callback) => callback(&report),
+            None => eprintln!("evloop: {report}"),
+        }
+    }
+
+    /// Timers fired at `now_us`; `deadlines` are theirs, in µs.
+    pub(crate) fn timers_fired(&self, now_us: u64, deadlines: impl Iterator<Item = u64>) {
+        let mut h = self.timer_lateness.borrow_mut();
+        let mut n = 0;
+        for at in deadlines {
+            h.record(now_us.saturating_sub(at) * 1000);
+            n += 1;
+        }
+        if let Some(p) = &self.precise {
+            if let Some(trace) = &p.trace {
+                trace
+                    .borrow_mut()
+                    .instant("timers fired", p.ts(p.last.get()), "count", n);
+            }
+        }
+    }
+
+    /// A sample from `lag_monitor`.
+    pub(crate) fn record_lag(&self, lag: Duration) {
+        self.loop_lag
+            .borrow_mut()
+            .record(lag.as_nanos().min(u64::MAX as u128) as u64);
+    }
+
+    /// Summaries for `stats()`: poll time and schedule latency (precise
+    /// timing only), timer lateness, loop lag.
+    pub(crate) fn summaries(&self) -> [Option<Summary>; 4] {
+        let (poll_time, schedule_latency) = match &self.precise {
+            Some(p) => {
+                let ticks = p.ticks;
+                let from_ticks = |v| ticks.to_duration(v);
+                (
+                    Some(Summary::of(&p.poll_time.borrow(), from_ticks)),
+                    Some(Summary::of(&p.schedule_latency.borrow(), from_ticks)),
+                )
+            }
+            None => (None, None),
+        };
+        [
+            poll_time,
+            schedule_latency,
+            Some(Summary::of(&self.timer_lateness.borrow(), Duration::from_nanos)),
+            Some(Summary::of(&self.loop_lag.borrow(), Duration::from_nanos)),
+        ]
+    }
+
+    /// Flushes and closes the trace file.
+    pub(crate) fn finish(&self) {
+        if let Some(trace) = self.precise.as_ref().and_then(|p| p.trace.as_ref()) {
+            trace.borrow_mut().finish();
+        }
+    }
+}
+
+impl Precise {
+    fn ts(&self, stamp: u64) -> f64 {
+        self.ticks.micros_since(stamp, self.started)
+    }
+}

@@ -1,0 +1,52 @@
+//! Counters, and dump_tasks.
+
+mod support;
+
+use std::time::Duration;
+
+use support::paused;
+
+#[test]
+fn stats_count_exactly_what_a_known_workload_did() {
+    let lp = paused();
+    lp.block_on(async {
+        let a = evloop::spawn(evloop::sleep(Duration::from_secs(1))); // polls: arm, fire
+        let b = evloop::spawn(evloop::yield_now()); // polls: yield, done
+        evloop::call_soon(|| ());
+        evloop::call_later(Duration::from_secs(2), || ()); // never fires: main ends at 1 s
+        a.await.unwrap(); // main: first poll, then woken by a's completion
+        b.await.unwrap(); // already done
+    });
+    let s = lp.stats();
+    assert_eq!(s.tasks_spawned, 2);
+    assert_eq!(s.tasks_alive, 0);
+    assert_eq!(s.polls, 4 + 2, "four task polls and two of the main future");
+    assert_eq!(s.timers_fired, 1);
+    assert_eq!(s.timers_pending, 1);
+    assert_eq!(s.callbacks_run, 1);
+    assert_eq!(s.wakes_local, 3, "b's yield, a's timer, main woken by a");
+    assert_eq!(s.wakes_remote, 0);
+    assert_eq!(s.io_events, 0);
+}
+
+#[test]
+fn dump_tasks_lists_live_tasks_with_their_state() {
+    evloop::run(async {
+        let sleeper = evloop::spawn_named("sleeper", evloop::sleep(Duration::from_secs(60)));
+        let me = evloop::spawn_named("dumper", async { evloop::monitor::dump_tasks() });
+        let ready = evloop::spawn_named("queued", async {});
+        let dump = me.await.unwrap();
+        let line = |name: &str| {
+            dump.lines()
+                .find(|l| l.contains(name))
+                .unwrap_or_else(|| panic!("{name} missing:\n{dump}"))
+                .to_string()
+        };
+        assert!(line("sleeper").contains("waiting"), "{dump}");
+        assert!(line("dumper").contains("running"), "{dump}");
+        assert!(line("queued").contains("scheduled") || ready.is_finished(), "{dump}");
+        assert!(line("sleeper").contains("monitor_stats.rs"), "{dump}");
+        assert!(dump.lines().next().unwrap().contains("spawned at"));
+        sleeper.cancel();
+    });
+}
