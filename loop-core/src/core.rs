@@ -21,6 +21,7 @@ use crate::callback::CallbackCell;
 use crate::monitor::recorder::{Monitor, MonitorConfig};
 use crate::monitor::stats::Counters;
 use crate::reactor::Reactor;
+use crate::remote::blocking_pool::{BlockingPool, Refused};
 use crate::remote::{self, RemoteMsg, Shared};
 use crate::task::cell_cache::CellCache;
 use crate::task::error::TaskError;
@@ -71,10 +72,20 @@ pub(crate) struct Core {
     pub(crate) cells: CellCache,
     /// `Some` only when measuring is on (`monitor/recorder.rs`).
     pub(crate) monitor: Option<Box<Monitor>>,
+    /// Started by the first `to_thread` (`remote/blocking_pool.rs`).
+    blocking: RefCell<Option<BlockingPool>>,
+    blocking_config: BlockingConfig,
+}
+
+/// Limits of the blocking pool, from the `Builder`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BlockingConfig {
+    pub(crate) max_threads: usize,
+    pub(crate) keep_alive: std::time::Duration,
 }
 
 impl Core {
-    pub(crate) fn new(paused_clock: bool, monitor: &MonitorConfig) -> io::Result<Rc<Core>> {
+    pub(crate) fn new(paused_clock: bool, monitor: &MonitorConfig, blocking: BlockingConfig) -> io::Result<Rc<Core>> {
         let reactor = Reactor::new()?;
         let (shared, remote_rx) = remote::register(reactor.registry())?;
         let monitor = if monitor.wanted() {
@@ -105,6 +116,8 @@ impl Core {
             fired: RefCell::new(Vec::new()),
             cells: CellCache::new(),
             monitor,
+            blocking: RefCell::new(None),
+            blocking_config: blocking,
         }))
     }
 
@@ -282,6 +295,35 @@ impl Core {
                 }
                 RemoteMsg::Stop => self.stop_requested.set(true),
             }
+        }
+    }
+
+    /// Hands a job to the blocking pool, starting the pool on first use.
+    pub(crate) fn submit_blocking(&self, job: Box<dyn FnOnce() + Send>) -> Result<(), Refused> {
+        let mut pool = self.blocking.borrow_mut();
+        let pool = pool.get_or_insert_with(|| {
+            BlockingPool::new(self.blocking_config.max_threads, self.blocking_config.keep_alive)
+        });
+        pool.submit(job)
+    }
+
+    /// Threads of the blocking pool alive now.
+    pub(crate) fn blocking_threads(&self) -> usize {
+        self.blocking.borrow().as_ref().map_or(0, BlockingPool::threads)
+    }
+
+    /// At close, before cancelling tasks: refuse new blocking jobs.
+    pub(crate) fn close_blocking(&self) {
+        let mut pool = self.blocking.borrow_mut();
+        let pool = pool.get_or_insert_with(|| BlockingPool::new(1, self.blocking_config.keep_alive));
+        pool.close();
+    }
+
+    /// At close, after the tasks are gone: wait for running jobs, join the threads.
+    pub(crate) fn shutdown_blocking(&self) {
+        let pool = self.blocking.borrow_mut().take();
+        if let Some(mut pool) = pool {
+            pool.shutdown();
         }
     }
 

@@ -38,7 +38,7 @@ mod timer;
 
 pub use callback::{call_at, call_later, call_soon, CallbackHandle};
 pub use cancel::on_cancel;
-pub use remote::{LoopHandle, RemoteTask};
+pub use remote::{to_thread, LoopHandle, RemoteTask, ToThread};
 pub use runtime::{run, Builder, EventLoop};
 pub use task::{all_tasks, current_task, spawn, spawn_named, yield_now, Task, TaskError, TaskId, TaskInfo, YieldNow};
 pub use timer::{

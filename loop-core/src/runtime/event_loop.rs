@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use super::Builder;
 use crate::context::{self, Enter};
-use crate::core::Core;
+use crate::core::{BlockingConfig, Core};
 use crate::monitor::recorder::MonitorConfig;
 use crate::monitor::LoopStats;
 use crate::remote::LoopHandle;
@@ -54,9 +54,13 @@ impl EventLoop {
         Builder::new()
     }
 
-    pub(crate) fn from_builder(paused_clock: bool, monitor: &MonitorConfig) -> io::Result<EventLoop> {
+    pub(crate) fn from_builder(
+        paused_clock: bool,
+        monitor: &MonitorConfig,
+        blocking: BlockingConfig,
+    ) -> io::Result<EventLoop> {
         Ok(EventLoop {
-            core: Core::new(paused_clock, monitor)?,
+            core: Core::new(paused_clock, monitor, blocking)?,
             closed: Cell::new(false),
         })
     }
@@ -141,6 +145,7 @@ impl EventLoop {
             return;
         }
         let core = &self.core;
+        core.close_blocking();
         if std::thread::panicking() || context::is_running() {
             // No turning of the loop here: just drop every future.
             force_drop_all(core);
@@ -159,6 +164,7 @@ impl EventLoop {
             }
             force_drop_all(core);
         }
+        core.shutdown_blocking();
         core.close_queues();
     }
 }
