@@ -117,15 +117,38 @@ fn idle_threads_exit_after_the_keep_alive() {
 }
 
 #[test]
+fn a_queued_job_whose_caller_was_cancelled_is_skipped() {
+    within(Duration::from_secs(20), || {
+        let lp = evloop::EventLoop::builder().max_blocking_threads(1).build().unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        lp.block_on(async {
+            let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+            let busy = evloop::to_thread(move || release_rx.recv().unwrap()); // occupies the only thread
+            let r = ran.clone();
+            let queued = evloop::spawn(evloop::to_thread(move || r.fetch_add(1, Ordering::SeqCst)));
+            evloop::yield_now().await;
+            queued.cancel();
+            assert!(queued.await.unwrap_err().is_cancelled());
+            release_tx.send(()).unwrap();
+            busy.await.unwrap();
+            assert_eq!(evloop::to_thread(|| 7).await.unwrap(), 7); // after the skipped one
+        });
+        assert_eq!(ran.load(Ordering::SeqCst), 0, "the abandoned job ran anyway");
+    });
+}
+
+#[test]
 fn run_waits_for_running_jobs_and_refuses_new_ones_at_exit() {
     within(Duration::from_secs(20), || {
+        let started = Arc::new(AtomicBool::new(false));
         let finished = Arc::new(AtomicBool::new(false));
         let refused = Arc::new(Mutex::new(None));
-        let (f, r) = (finished.clone(), refused.clone());
+        let (s, f, r) = (started.clone(), finished.clone(), refused.clone());
         evloop::run(async move {
             // A job still running when the main future returns.
             drop(evloop::spawn(async move {
                 evloop::to_thread(move || {
+                    s.store(true, Ordering::SeqCst);
                     std::thread::sleep(Duration::from_millis(50));
                     f.store(true, Ordering::SeqCst);
                 })
@@ -142,7 +165,9 @@ fn run_waits_for_running_jobs_and_refuses_new_ones_at_exit() {
                     }));
                 },
             )));
-            evloop::sleep(Duration::from_millis(5)).await;
+            while !started.load(Ordering::SeqCst) {
+                evloop::sleep(Duration::from_millis(1)).await;
+            }
         });
         assert!(
             finished.load(Ordering::SeqCst),
@@ -158,4 +183,36 @@ fn run_waits_for_running_jobs_and_refuses_new_ones_at_exit() {
 #[should_panic(expected = "max_blocking_threads must be at least 1")]
 fn zero_blocking_threads_is_refused() {
     let _ = evloop::EventLoop::builder().max_blocking_threads(0);
+}
+
+#[test]
+fn closing_does_not_deadlock_on_a_job_that_waits_for_the_loop() {
+    within(Duration::from_secs(20), || {
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        evloop::run(async move {
+            let handle = evloop::handle();
+            drop(evloop::spawn(evloop::to_thread(move || {
+                started_tx.send(()).unwrap();
+                std::thread::sleep(Duration::from_millis(20)); // the loop is closing meanwhile
+                                                               // Ask the loop for something: after close this must resolve, not hang.
+                futures_lite::future::block_on(handle.spawn(async { 1 })).is_err()
+            })));
+            let _ = started_rx.recv();
+        });
+    });
+}
+
+#[test]
+fn the_paused_clock_waits_for_blocking_work_instead_of_jumping() {
+    within(Duration::from_secs(20), || {
+        let lp = support::paused();
+        lp.block_on(async {
+            let r = evloop::timeout(
+                Duration::from_secs(5),
+                evloop::to_thread(|| std::thread::sleep(Duration::from_millis(100))),
+            )
+            .await;
+            assert!(r.is_ok(), "virtual time jumped past real work on the blocking pool");
+        });
+    });
 }

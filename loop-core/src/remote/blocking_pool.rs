@@ -15,7 +15,7 @@
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
@@ -38,6 +38,7 @@ struct Shared {
     all_done: Condvar,
     max_threads: usize,
     keep_alive: Duration,
+    shutdown_timeout: Duration,
 }
 
 /// One loop's blocking pool.
@@ -52,7 +53,7 @@ pub(crate) struct BlockingPool {
 pub(crate) struct Refused;
 
 impl BlockingPool {
-    pub(crate) fn new(max_threads: usize, keep_alive: Duration) -> BlockingPool {
+    pub(crate) fn new(max_threads: usize, keep_alive: Duration, shutdown_timeout: Duration) -> BlockingPool {
         let (tx, rx) = crossbeam_channel::unbounded();
         BlockingPool {
             shared: Arc::new(Shared {
@@ -60,6 +61,7 @@ impl BlockingPool {
                 all_done: Condvar::new(),
                 max_threads: max_threads.max(1),
                 keep_alive,
+                shutdown_timeout,
             }),
             tx: Some(tx),
             rx,
@@ -109,6 +111,11 @@ impl BlockingPool {
         sent
     }
 
+    /// Jobs queued or running.
+    pub(crate) fn has_pending(&self) -> bool {
+        self.lock().pending > 0
+    }
+
     /// Threads alive now.
     pub(crate) fn threads(&self) -> usize {
         self.lock().threads
@@ -119,15 +126,36 @@ impl BlockingPool {
         self.lock().closed = true;
     }
 
-    /// Closes, waits for every accepted job to finish, and joins the threads.
+    /// Closes, waits (up to the shutdown timeout) for every accepted job to
+    /// finish, and joins the threads. Jobs still running after the timeout
+    /// are left to finish on their own, with a warning on stderr.
     pub(crate) fn shutdown(&mut self) {
+        let deadline = Instant::now() + self.shared.shutdown_timeout;
         let handles = {
             let mut state = self.lock();
             state.closed = true;
             while state.pending > 0 {
-                state = self.shared.all_done.wait(state).unwrap_or_else(|p| p.into_inner());
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                state = self
+                    .shared
+                    .all_done
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
             }
-            std::mem::take(&mut state.handles)
+            if state.pending > 0 {
+                eprintln!(
+                    "evloop: {} to_thread job(s) still running {:?} after the loop closed; \
+                     leaving their threads behind (Builder::blocking_shutdown_timeout)",
+                    state.pending, self.shared.shutdown_timeout
+                );
+                Vec::new()
+            } else {
+                std::mem::take(&mut state.handles)
+            }
         };
         // Disconnect the channel: idle workers wake up and exit.
         self.tx = None;

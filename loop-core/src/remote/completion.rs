@@ -38,6 +38,11 @@ pub(crate) fn completion<T>() -> (Completer<T>, Completion<T>) {
 }
 
 impl<T> Completer<T> {
+    /// True if the reading end is gone: nobody will see the result.
+    pub(crate) fn is_abandoned(&self) -> bool {
+        Arc::strong_count(&self.slot) == 1
+    }
+
     /// Sets the result and wakes the reader; later calls do nothing.
     pub(crate) fn complete(&self, result: Result<T, TaskError>) {
         let waker = {

@@ -15,10 +15,11 @@ use crate::task::error::TaskError;
 ///
 /// Threads start on demand, up to `Builder::max_blocking_threads` (default
 /// four per core); idle ones exit after a while. A panic in `f` becomes a
-/// [`TaskError`] (`is_panic`). Dropping the future does not stop `f` — a
-/// thread cannot be interrupted — but its result is discarded. While `run`
-/// closes the loop, new calls are refused (`is_refused`), and `run` waits
-/// for the calls already running before it returns.
+/// [`TaskError`] (`is_panic`). Dropping the future before a thread has
+/// started `f` skips it; once started, `f` runs to the end (a thread cannot be
+/// interrupted) and its result is discarded. While `run` closes the loop,
+/// new calls are refused (`is_refused`), and `run` waits for the calls
+/// already running before it returns (up to `Builder::blocking_shutdown_timeout`).
 ///
 /// ```
 /// # use evloop_core as evloop;
@@ -42,6 +43,11 @@ pub fn to_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T
     let (completer, inner) = completion();
     context::with_core("evloop::to_thread", |core| {
         let job = Box::new(move || {
+            // The awaiting future was dropped before a thread got to the
+            // job (its task was cancelled): skip the work.
+            if completer.is_abandoned() {
+                return;
+            }
             let result = catch_unwind(AssertUnwindSafe(f)).map_err(TaskError::panic);
             completer.complete(result);
         });

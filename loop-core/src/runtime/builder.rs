@@ -48,6 +48,7 @@ impl Default for Builder {
             blocking: BlockingConfig {
                 max_threads: 4 * cores,
                 keep_alive: Duration::from_secs(10),
+                shutdown_timeout: Duration::from_secs(300),
             },
         }
     }
@@ -73,6 +74,15 @@ impl Builder {
     /// (default 10 s).
     pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Self {
         self.blocking.keep_alive = keep_alive;
+        self
+    }
+
+    /// How long closing the loop waits for `to_thread` jobs still running
+    /// (default 300 s, like asyncio's `shutdown_default_executor`). Jobs
+    /// still running then are left to finish on their own threads, with a
+    /// warning on stderr.
+    pub fn blocking_shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.blocking.shutdown_timeout = timeout;
         self
     }
 
