@@ -159,6 +159,7 @@ fn the_paused_clock_does_not_jump_while_tasks_are_ready() {
 fn a_sleep_from_a_dropped_loop_cannot_touch_a_newer_loop_reusing_its_index() {
     let old = evloop::EventLoop::new().unwrap();
     // Arm a timer on the old loop and keep the Sleep after the loop is gone.
+    #[allow(clippy::async_yields_async)] // the Sleep is returned on purpose, armed and unfinished
     let stale = old.block_on(async {
         let mut s = Box::pin(evloop::sleep(Duration::from_secs(3600)));
         let _ = futures_lite::future::poll_once(s.as_mut()).await;
