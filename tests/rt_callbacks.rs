@@ -51,11 +51,7 @@ fn a_callback_added_during_a_tick_runs_in_the_next_tick() {
         assert_eq!(log.take(), ["outer", "outer done", "inner"]);
         let (first, second) = ticks_seen.get();
         assert!(first > start);
-        assert_eq!(
-            second,
-            first + 1,
-            "the nested callback ran on the very next tick"
-        );
+        assert_eq!(second, first + 1, "the nested callback ran on the very next tick");
     });
 }
 

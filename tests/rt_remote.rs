@@ -67,8 +67,7 @@ fn loop_handle_spawn_from_another_thread() {
                 .into_iter()
                 .map(|t| futures_lite::future::block_on(t).unwrap())
                 .collect();
-            let panicked =
-                futures_lite::future::block_on(handle.spawn(async { panic!("remote boom") }));
+            let panicked = futures_lite::future::block_on(handle.spawn(async { panic!("remote boom") }));
             handle.stop();
             (results, panicked.unwrap_err().to_string())
         });
@@ -96,9 +95,7 @@ fn a_remote_task_on_a_closed_loop_resolves_as_cancelled() {
         assert!(err.is_cancelled());
         // After close, new remote work is refused, not lost in a queue.
         let late = handle.spawn(async { 1 });
-        assert!(futures_lite::future::block_on(late)
-            .unwrap_err()
-            .is_cancelled());
+        assert!(futures_lite::future::block_on(late).unwrap_err().is_cancelled());
     });
 }
 
@@ -139,9 +136,7 @@ fn handle_is_send_sync_clone_and_remote_task_is_send() {
     assert_send::<evloop::RemoteTask<String>>();
     evloop::run(async {
         let h = evloop::handle();
-        let t = std::thread::spawn(move || {
-            futures_lite::future::block_on(h.spawn(async { 5 })).unwrap()
-        });
+        let t = std::thread::spawn(move || futures_lite::future::block_on(h.spawn(async { 5 })).unwrap());
         // The loop keeps turning while the other thread waits.
         while !t.is_finished() {
             evloop::sleep(Duration::from_millis(1)).await;

@@ -42,10 +42,11 @@ fn cancelling_a_sleeping_task_drops_its_future_and_runs_on_cancel() {
         let drops = DropCounter::new();
         let hook = Rc::new(Cell::new(0));
         let h = hook.clone();
-        let task = evloop::spawn(drops.wrap(evloop::on_cancel(
-            evloop::sleep(Duration::from_secs(3600)),
-            move || h.set(h.get() + 1),
-        )));
+        let task = evloop::spawn(
+            drops.wrap(evloop::on_cancel(evloop::sleep(Duration::from_secs(3600)), move || {
+                h.set(h.get() + 1)
+            })),
+        );
         evloop::sleep(Duration::from_millis(1)).await; // it is now asleep
         assert_eq!(drops.get(), 0);
         assert!(task.cancel());
@@ -53,17 +54,9 @@ fn cancelling_a_sleeping_task_drops_its_future_and_runs_on_cancel() {
         assert_eq!(drops.get(), 0);
         let err = task.await.unwrap_err();
         assert!(err.is_cancelled());
-        assert_eq!(
-            drops.get(),
-            1,
-            "the future was dropped before the handle reported it"
-        );
+        assert_eq!(drops.get(), 1, "the future was dropped before the handle reported it");
         assert_eq!(hook.get(), 1, "on_cancel ran once");
-        assert_eq!(
-            evloop::monitor::stats().timers_pending,
-            0,
-            "its timer went with it"
-        );
+        assert_eq!(evloop::monitor::stats().timers_pending, 0, "its timer went with it");
     });
 }
 
@@ -151,10 +144,7 @@ fn yield_now_interleaves_tasks_in_fifo_order() {
         for t in tasks {
             t.await.unwrap();
         }
-        assert_eq!(
-            log.take(),
-            ["a0", "b0", "c0", "a1", "b1", "c1", "a2", "b2", "c2"]
-        );
+        assert_eq!(log.take(), ["a0", "b0", "c0", "a1", "b1", "c1", "a2", "b2", "c2"]);
     });
 }
 
@@ -199,10 +189,7 @@ fn names_ids_current_task_and_all_tasks() {
         let info = named.await.unwrap();
         assert_eq!(info.name(), "worker");
         assert!(info.spawned_at().file().ends_with("rt_tasks.rs"));
-        assert!(
-            evloop::current_task().is_none(),
-            "the main future is not a task"
-        );
+        assert!(evloop::current_task().is_none(), "the main future is not a task");
         let id = unnamed.await.unwrap();
         assert!(id.as_u64() > 0);
         assert!(evloop::all_tasks().is_empty());

@@ -34,10 +34,7 @@ fn work_made_ready_during_a_tick_runs_in_the_next_one() {
         t.await.unwrap();
         assert_eq!(
             log.take(),
-            [
-                "child ran 1 tick(s) later",
-                "parent resumed 1 tick(s) later"
-            ]
+            ["child ran 1 tick(s) later", "parent resumed 1 tick(s) later"]
         );
     });
 }
@@ -73,16 +70,11 @@ fn a_self_waking_task_does_not_starve_a_socket() {
             let (a, b) = (IoSource::new(a).unwrap(), IoSource::new(b).unwrap());
             let reader = evloop::spawn(async move {
                 let mut buf = [0u8; 16];
-                let n = b
-                    .io(Direction::Read, |mut s| s.read(&mut buf))
-                    .await
-                    .unwrap();
+                let n = b.io(Direction::Read, |mut s| s.read(&mut buf)).await.unwrap();
                 buf[..n].to_vec()
             });
             evloop::yield_now().await;
-            a.io(Direction::Write, |mut s| s.write(b"through"))
-                .await
-                .unwrap();
+            a.io(Direction::Write, |mut s| s.write(b"through")).await.unwrap();
             assert_eq!(reader.await.unwrap(), b"through");
             assert!(polls.get() > 0);
             spinner.cancel();
@@ -101,10 +93,7 @@ fn short_reads_and_would_block_lose_no_wakeups() {
                 let mut got = Vec::with_capacity(TOTAL);
                 let mut buf = [0u8; 777]; // never a multiple of the writes
                 loop {
-                    let n = b
-                        .io(Direction::Read, |mut s| s.read(&mut buf))
-                        .await
-                        .unwrap();
+                    let n = b.io(Direction::Read, |mut s| s.read(&mut buf)).await.unwrap();
                     if n == 0 {
                         return got;
                     }
@@ -114,10 +103,7 @@ fn short_reads_and_would_block_lose_no_wakeups() {
             let data: Vec<u8> = (0..TOTAL).map(|i| (i * 31 % 251) as u8).collect();
             let mut sent = 0;
             while sent < TOTAL {
-                sent += a
-                    .io(Direction::Write, |mut s| s.write(&data[sent..]))
-                    .await
-                    .unwrap();
+                sent += a.io(Direction::Write, |mut s| s.write(&data[sent..])).await.unwrap();
             }
             drop(a); // EOF
             let got = reader.await.unwrap();

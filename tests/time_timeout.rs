@@ -42,9 +42,7 @@ fn timeout_returns_the_value_when_the_future_is_quick() {
             "the timeout's timer went with it"
         );
         let at = evloop::time() + Duration::from_secs(1);
-        assert!(evloop::timeout_at(at, std::future::pending::<()>())
-            .await
-            .is_err());
+        assert!(evloop::timeout_at(at, std::future::pending::<()>()).await.is_err());
         assert_eq!(evloop::time(), at);
     });
 }
@@ -106,18 +104,16 @@ fn nested_scopes_report_only_the_one_that_expired() {
     paused().block_on(async {
         let start = evloop::time();
         // Inner expires first: the outer body sees the inner Elapsed and goes on.
-        let outer =
-            evloop::timeout_scope(Some(start + Duration::from_secs(10)), |outer| async move {
-                let inner =
-                    evloop::timeout_scope(Some(start + Duration::from_secs(1)), |_| async {
-                        evloop::sleep(Duration::from_secs(5)).await;
-                    })
-                    .await;
-                assert!(inner.is_err());
-                assert!(!outer.expired());
-                "outer finished"
+        let outer = evloop::timeout_scope(Some(start + Duration::from_secs(10)), |outer| async move {
+            let inner = evloop::timeout_scope(Some(start + Duration::from_secs(1)), |_| async {
+                evloop::sleep(Duration::from_secs(5)).await;
             })
             .await;
+            assert!(inner.is_err());
+            assert!(!outer.expired());
+            "outer finished"
+        })
+        .await;
         assert_eq!(outer, Ok("outer finished"));
 
         // Outer expires first: the inner scope is dropped without reporting.

@@ -61,10 +61,7 @@ impl Log {
 
 /// A loop with a paused clock.
 pub fn paused() -> evloop::EventLoop {
-    evloop::EventLoop::builder()
-        .paused_clock(true)
-        .build()
-        .unwrap()
+    evloop::EventLoop::builder().paused_clock(true).build().unwrap()
 }
 
 /// Runs `f` on a fresh thread and fails the test if it takes longer than
