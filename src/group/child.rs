@@ -2,7 +2,7 @@
 //!
 //! It runs the child's future, catching a panic, and reports to the group:
 //! an `Ok` value becomes the task's output; an `Err` goes to the group,
-//! which starts aborting, and the task then ends as cancelled (its handle
+//! which starts aborting on the next tick, and the task then ends as cancelled (its handle
 //! yields a cancelled `TaskError`: the error itself is in the `ErrorGroup`);
 //! a panic goes to the group, to be resumed out of `task_group`, and the task
 //! ends with a stand-in panic (`resume_unwind`, so the panic hook — which

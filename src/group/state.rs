@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::task::Waker;
 
 use super::canceller::Canceller;
@@ -22,6 +23,8 @@ pub(crate) struct GroupState {
     /// A child failed or panicked, the body failed, panicked, or the group
     /// was dropped: everything left is being cancelled.
     aborting: Cell<bool>,
+    /// A child failed or panicked and the abort is queued for the next tick.
+    abort_queued: Cell<bool>,
     /// `task_group` returned: spawning now is a bug.
     finished: Cell<bool>,
     /// The waker of the future `task_group` returned, while it waits.
@@ -107,19 +110,34 @@ impl GroupState {
         }
     }
 
-    /// Starts aborting; the driver, when it next runs, cancels the rest.
+    /// Starts aborting now; the driver, when it next runs, cancels the rest.
     pub(crate) fn abort(&self) {
         self.aborting.set(true);
     }
 
-    /// A child failed: keep its error, abort, and tell the driver.
-    pub(crate) fn child_failed(&self, err: BoxError) {
-        self.errors.borrow_mut().push(err);
-        self.abort();
-        self.wake_driver();
+    /// Starts aborting on the next tick, and tells the driver then.
+    ///
+    /// Like asyncio, where a failed child's done-callback is queued with
+    /// `call_soon`: whatever was already due in this tick — other children
+    /// that fail too, the body returning its own error — still runs first.
+    fn abort_next_tick(self: &Rc<Self>) {
+        if self.aborting.get() || self.abort_queued.replace(true) {
+            return;
+        }
+        let state = self.clone();
+        let _ = crate::call_soon(move || {
+            state.abort();
+            state.wake_driver();
+        });
     }
 
-    /// A child or the body panicked: keep the first payload and abort.
+    /// A child failed: keep its error (completion order) and abort.
+    pub(crate) fn child_failed(self: &Rc<Self>, err: BoxError) {
+        self.errors.borrow_mut().push(err);
+        self.abort_next_tick();
+    }
+
+    /// The body panicked: keep the payload (unless a child's came first) and abort.
     pub(crate) fn panicked(&self, payload: Panic) {
         let mut panic = self.panic.borrow_mut();
         if panic.is_none() {
@@ -129,10 +147,14 @@ impl GroupState {
         self.abort();
     }
 
-    /// A child panicked: as [`panicked`](Self::panicked), and tell the driver.
-    pub(crate) fn child_panicked(&self, payload: Panic) {
-        self.panicked(payload);
-        self.wake_driver();
+    /// A child panicked: keep the payload (unless one came first) and abort.
+    pub(crate) fn child_panicked(self: &Rc<Self>, payload: Panic) {
+        let mut panic = self.panic.borrow_mut();
+        if panic.is_none() {
+            *panic = Some(payload);
+        }
+        drop(panic);
+        self.abort_next_tick();
     }
 
     pub(crate) fn take_panic(&self) -> Option<Panic> {
