@@ -107,5 +107,5 @@ impl fmt::Display for LoopStats {
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn stats() -> LoopStats {
-    context::with_core("evloop::monitor::stats", |core| LoopStats::of(core))
+    context::with_core("evloop::monitor::stats", LoopStats::of)
 }

@@ -64,7 +64,8 @@ pub(crate) struct Header {
     state: Cell<u8>,
     refs: Cell<u32>,
     id: TaskId,
-    /// Boxed so an unnamed task pays one word for it.
+    /// Boxed so an unnamed task pays one word for it, not three.
+    #[allow(clippy::box_collection)]
     name: Option<Box<String>>,
     join_waker: Cell<Option<Waker>>,
     spawned_at: &'static Location<'static>,

@@ -64,19 +64,16 @@ pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> impl Future<Output = 
     run_until(sleep_until(deadline), fut)
 }
 
-fn run_until<F: Future>(sleep: Sleep, fut: F) -> impl Future<Output = Result<F::Output, Elapsed>> {
-    async move {
-        let mut fut = pin!(fut);
-        let mut sleep: Sleep = sleep;
-        poll_fn(|cx| {
-            if let Poll::Ready(v) = fut.as_mut().poll(cx) {
-                return Poll::Ready(Ok(v));
-            }
-            match Pin::new(&mut sleep).poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(Elapsed::new())),
-                Poll::Pending => Poll::Pending,
-            }
-        })
-        .await
-    }
+async fn run_until<F: Future>(mut sleep: Sleep, fut: F) -> Result<F::Output, Elapsed> {
+    let mut fut = pin!(fut);
+    poll_fn(|cx| {
+        if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Ok(v));
+        }
+        match Pin::new(&mut sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Elapsed::new())),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }
