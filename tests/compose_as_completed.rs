@@ -11,11 +11,9 @@ fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
-fn sleeper(s: u64) -> impl std::future::Future<Output = u64> {
-    async move {
-        evloop::sleep(secs(s)).await;
-        s
-    }
+async fn sleeper(s: u64) -> u64 {
+    evloop::sleep(secs(s)).await;
+    s
 }
 
 #[test]

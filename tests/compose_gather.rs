@@ -64,7 +64,7 @@ fn gather_of_results_is_return_exceptions() {
 #[test]
 fn gather_borrows_from_the_caller_and_handles_empty_input() {
     paused().block_on(async {
-        let names = vec!["a".to_string(), "b".to_string()];
+        let names = ["a".to_string(), "b".to_string()];
         let out = evloop::gather(names.iter().map(|n| async move { n.len() })).await;
         assert_eq!(out, [1, 1]);
         let none: Vec<u8> = evloop::gather(Vec::<std::future::Ready<u8>>::new()).await;
@@ -130,6 +130,8 @@ fn a_child_that_yields_lets_other_tasks_run_before_it_continues() {
 #[derive(Debug, PartialEq)]
 struct Refused(u64);
 
+type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+
 #[test]
 fn try_gather_returns_all_values_in_input_order() {
     paused().block_on(async {
@@ -149,7 +151,7 @@ fn try_gather_drops_the_slow_future_at_the_first_error() {
         let slow = DropCounter::new();
         let finished_slow = std::rc::Rc::new(std::cell::Cell::new(false));
         let f = finished_slow.clone();
-        let futs: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, Refused>>>>> = vec![
+        let futs: Vec<BoxFuture<Result<u64, Refused>>> = vec![
             Box::pin(slow.wrap(async move {
                 evloop::sleep(secs(3600)).await;
                 f.set(true);

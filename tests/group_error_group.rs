@@ -49,7 +49,8 @@ fn run_might_fail() -> (ErrorGroup, Vec<Result<u32, evloop::TaskError>>) {
         .await
         .unwrap_err();
         let mut results = Vec::new();
-        for t in std::mem::take(&mut *handles.borrow_mut()) {
+        let handles = std::mem::take(&mut *handles.borrow_mut());
+        for t in handles {
             results.push(t.await);
         }
         (err, results)
@@ -130,7 +131,7 @@ fn iter_into_errors_and_len() {
     assert_eq!(errors.len(), 7);
     assert_eq!(errors[1].to_string(), "Wrong type: 5");
     let empty = ErrorGroup::new(Vec::new());
-    assert!(empty.is_empty() && empty.len() == 0);
+    assert_eq!((empty.is_empty(), empty.len()), (true, 0));
     let (matched, rest) = empty.split::<ValueError>();
     assert!(matched.is_empty() && rest.is_none());
 }

@@ -101,14 +101,14 @@ fn failures_in_the_same_tick_are_all_reported_in_completion_order() {
         let s = sleeper.clone();
         let err = evloop::task_group(|tg| async move {
             // c0 arms its timer one tick after the others (same deadline), so it fails last.
-            let _ = tg.spawn(async {
+            tg.start_soon(async {
                 evloop::yield_now().await;
                 fail_after(1, "c0").await
             });
-            let _ = tg.spawn(fail_after(1, "c1"));
-            let _ = tg.spawn(s.wrap(evloop::sleep(secs(3600))).map_ok());
-            let _ = tg.spawn(fail_after(1, "c2"));
-            let _ = tg.spawn(fail_after(2, "too late: cancelled first"));
+            tg.start_soon(fail_after(1, "c1"));
+            tg.start_soon(s.wrap(evloop::sleep(secs(3600))).map_ok());
+            tg.start_soon(fail_after(1, "c2"));
+            tg.start_soon(fail_after(2, "too late: cancelled first"));
             Ok::<_, BoxError>(())
         })
         .await
@@ -132,7 +132,7 @@ impl<F: std::future::Future<Output = ()>> MapOk for F {}
 fn the_body_error_comes_last() {
     paused().block_on(async {
         let err = evloop::task_group(|tg| async move {
-            let _ = tg.spawn(fail_after(1, "child"));
+            tg.start_soon(fail_after(1, "child"));
             evloop::yield_now().await; // the child arms its timer first
             evloop::sleep(secs(1)).await; // due in the same tick, after the child failed
             Err::<(), _>("body")
@@ -152,7 +152,7 @@ fn a_body_error_cancels_the_children() {
         let start = evloop::time();
         let err = evloop::task_group(|tg| async move {
             for _ in 0..3 {
-                let _ = tg.spawn(d.wrap(evloop::sleep(secs(3600))).map_ok());
+                tg.start_soon(d.wrap(evloop::sleep(secs(3600))).map_ok());
             }
             evloop::sleep(secs(1)).await;
             Err::<(), BoxError>("body failed".into())
@@ -188,8 +188,8 @@ fn a_child_panic_cancels_the_rest_then_unwinds_out_of_task_group() {
         let (s, b) = (sibling.clone(), body_drops.clone());
         let outer = evloop::spawn(async move {
             evloop::task_group(|tg| async move {
-                let _ = tg.spawn(s.wrap(evloop::sleep(secs(3600))).map_ok());
-                let _ = tg.spawn(async {
+                tg.start_soon(s.wrap(evloop::sleep(secs(3600))).map_ok());
+                tg.start_soon(async {
                     evloop::sleep(secs(1)).await;
                     if true {
                         panic!("child boom");
@@ -224,8 +224,8 @@ fn a_body_panic_cancels_the_children_then_unwinds() {
     let caught = std::panic::catch_unwind(AssertUnwindSafe(|| {
         lp.block_on(async move {
             let _ = evloop::task_group(|tg| async move {
-                let _ = tg.spawn(d.wrap(evloop::sleep(secs(3600))).map_ok());
-                let _ = tg.spawn(d.wrap(evloop::sleep(secs(3600))).map_ok());
+                tg.start_soon(d.wrap(evloop::sleep(secs(3600))).map_ok());
+                tg.start_soon(d.wrap(evloop::sleep(secs(3600))).map_ok());
                 evloop::sleep(secs(1)).await;
                 panic!("body boom");
                 #[allow(unreachable_code)]
@@ -273,15 +273,15 @@ fn late_children_spawned_by_children_are_awaited() {
         let l = log.clone();
         evloop::task_group(|tg| async move {
             let tg2 = tg.clone();
-            let _ = tg.spawn(async move {
+            tg.start_soon(async move {
                 evloop::sleep(secs(1)).await;
                 l.push("a");
                 let tg3 = tg2.clone();
                 let l2 = l.clone();
-                let _ = tg2.spawn(async move {
+                tg2.start_soon(async move {
                     evloop::sleep(secs(2)).await;
                     l2.push("b");
-                    let _ = tg3.spawn(async move {
+                    tg3.start_soon(async move {
                         evloop::sleep(secs(1)).await;
                         l2.push("c");
                         Ok::<_, BoxError>(())
@@ -313,7 +313,7 @@ fn spawn_after_the_group_finished_panics() {
         let tg = kept.borrow_mut().take().unwrap();
         assert!(!tg.is_running());
         let p = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let _ = tg.spawn(async { Ok::<_, BoxError>(()) });
+            drop(tg.spawn(async { Ok::<_, BoxError>(()) }));
         }))
         .unwrap_err();
         assert!(panic_message(&*p).contains("finished"), "{}", panic_message(&*p));
@@ -328,7 +328,7 @@ fn a_child_spawned_while_the_group_shuts_down_never_runs() {
         let err = evloop::task_group(|tg| async move {
             let tg2 = tg.clone();
             // Its cleanup runs when the group cancels it, and spawns a sibling.
-            let _ = tg.spawn(evloop::on_cancel(fetch("slow", 3600), move || {
+            tg.start_soon(evloop::on_cancel(fetch("slow", 3600), move || {
                 let l2 = l.clone();
                 let late = tg2.spawn(async move {
                     l2.push("late child ran");
@@ -337,7 +337,7 @@ fn a_child_spawned_while_the_group_shuts_down_never_runs() {
                 drop(late);
                 l.push("cleanup spawned a late child");
             }));
-            let _ = tg.spawn(fail_after(1, "boom"));
+            tg.start_soon(fail_after(1, "boom"));
             Ok::<_, BoxError>(())
         })
         .await
@@ -356,7 +356,7 @@ fn dropping_the_task_group_future_cancels_every_child() {
             secs(1),
             evloop::task_group(|tg| async move {
                 for _ in 0..4 {
-                    let _ = tg.spawn(d.wrap(evloop::sleep(secs(3600))).map_ok());
+                    tg.start_soon(d.wrap(evloop::sleep(secs(3600))).map_ok());
                 }
                 evloop::sleep(secs(3600)).await;
                 Ok::<_, BoxError>(())
@@ -374,10 +374,10 @@ fn dropping_the_task_group_future_cancels_every_child() {
 fn nested_groups_nest_their_errors() {
     paused().block_on(async {
         let err = evloop::task_group(|tg| async move {
-            let _ = tg.spawn(async {
+            tg.start_soon(async {
                 evloop::task_group(|inner| async move {
-                    let _ = inner.spawn(fail_after(1, "inner a"));
-                    let _ = inner.spawn(fail_after(1, "inner b"));
+                    inner.start_soon(fail_after(1, "inner a"));
+                    inner.start_soon(fail_after(1, "inner b"));
                     Ok::<_, BoxError>(())
                 })
                 .await

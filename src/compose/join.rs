@@ -141,6 +141,7 @@ macro_rules! __join_dispatch {
 macro_rules! joins {
     ($join:ident, $try_join:ident; $($F:ident $T:ident $fut:ident $out:ident),+) => {
         #[doc(hidden)]
+        #[allow(clippy::too_many_arguments)]
         pub async fn $join<$($F: Future),+>($($fut: $F),+) -> ($($F::Output,)+) {
             $( let mut $fut = pin!(Some($fut)); let mut $out = None; )+
             poll_fn(|cx| {
@@ -166,6 +167,7 @@ macro_rules! joins {
         }
 
         #[doc(hidden)]
+        #[allow(clippy::too_many_arguments)]
         pub async fn $try_join<$($T,)+ Er, $($F: Future<Output = Result<$T, Er>>),+>(
             $($fut: $F),+
         ) -> Result<($($T,)+), Er> {

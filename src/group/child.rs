@@ -52,49 +52,47 @@ impl<T, E: Into<BoxError>> ChildResult for Result<T, E> {
     }
 }
 
-/// The future spawned for one child.
-pub(crate) fn child<F>(release: Release, fut: F) -> impl Future<Output = <F::Output as ChildResult>::Value>
+/// The future spawned for one child. The arguments move into it at the
+/// call, so the guard is dropped with it even if it never runs.
+pub(crate) async fn child<F>(release: Release, fut: F) -> <F::Output as ChildResult>::Value
 where
     F: Future,
     F::Output: ChildResult,
 {
-    async move {
-        let release = release;
-        let outcome = {
-            let mut fut = pin!(Some(fut));
-            let outcome = poll_fn(|cx| {
-                let polled = catch_unwind(AssertUnwindSafe(|| {
-                    fut.as_mut()
-                        .as_pin_mut()
-                        .expect("evloop: task group child polled after it finished")
-                        .poll(cx)
-                }));
-                match polled {
-                    Ok(Poll::Pending) => Poll::Pending,
-                    Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
-                    Err(panic) => Poll::Ready(Err(panic)),
-                }
-            })
-            .await;
-            // Whatever happened, the child's future is done: drop it now.
-            // (A destructor that panics here unwinds into the task, as it would anywhere.)
-            fut.set(None);
-            outcome
-        };
-        match outcome {
-            Ok(out) => match out.into_result() {
-                Ok(value) => value,
-                Err(err) => {
-                    release.state.child_failed(err);
-                    // End this task as cancelled: its handle has no value to give.
-                    release.state.cancel_child(release.key);
-                    pending().await
-                }
-            },
-            Err(panic) => {
-                release.state.child_panicked(panic);
-                resume_unwind(Box::new(CHILD_PANICKED))
+    let outcome = {
+        let mut fut = pin!(Some(fut));
+        let outcome = poll_fn(|cx| {
+            let polled = catch_unwind(AssertUnwindSafe(|| {
+                fut.as_mut()
+                    .as_pin_mut()
+                    .expect("evloop: task group child polled after it finished")
+                    .poll(cx)
+            }));
+            match polled {
+                Ok(Poll::Pending) => Poll::Pending,
+                Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
+                Err(panic) => Poll::Ready(Err(panic)),
             }
+        })
+        .await;
+        // Whatever happened, the child's future is done: drop it now.
+        // (A destructor that panics here unwinds into the task, as it would anywhere.)
+        fut.set(None);
+        outcome
+    };
+    match outcome {
+        Ok(out) => match out.into_result() {
+            Ok(value) => value,
+            Err(err) => {
+                release.state.child_failed(err);
+                // End this task as cancelled: its handle has no value to give.
+                release.state.cancel_child(release.key);
+                pending().await
+            }
+        },
+        Err(panic) => {
+            release.state.child_panicked(panic);
+            resume_unwind(Box::new(CHILD_PANICKED))
         }
     }
 }

@@ -165,6 +165,10 @@ impl TaskGroup {
     /// cancels it, likewise. Spawning while the group is shutting down (after
     /// a failure) gives a task that is cancelled before it ever runs.
     ///
+    /// Dropping the handle does not detach the child from the group; if you
+    /// do not need it, [`start_soon`](Self::start_soon) says so without a
+    /// `must_use` warning.
+    ///
     /// ```
     /// use evloop::BoxError;
     ///
@@ -188,6 +192,48 @@ impl TaskGroup {
         E: Into<BoxError>,
     {
         self.spawn_inner(None, fut)
+    }
+
+    /// Spawns `fut` as a child without returning its handle (trio's and
+    /// anyio's `start_soon`; asyncio's `tg.create_task(coro)` with the task
+    /// unused). The group still owns the child: it waits for it, collects its
+    /// error and cancels it like any other.
+    ///
+    /// `Task` is `#[must_use]` — a handle dropped by accident usually means a
+    /// task nobody watches — but a group child always has a watcher, so this
+    /// is the quiet way to say you don't need the handle.
+    ///
+    /// ```
+    /// use evloop::BoxError;
+    ///
+    /// evloop::run(async {
+    ///     let hits = std::rc::Rc::new(std::cell::Cell::new(0));
+    ///     let h = hits.clone();
+    ///     evloop::task_group(|tg| async move {
+    ///         for _ in 0..100 {
+    ///             let h = h.clone();
+    ///             tg.start_soon(async move {
+    ///                 h.set(h.get() + 1);
+    ///                 Ok::<_, BoxError>(())
+    ///             });
+    ///         }
+    ///         Ok::<_, BoxError>(())
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    ///     assert_eq!(hits.get(), 100);
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    /// As [`spawn`](Self::spawn).
+    #[track_caller]
+    pub fn start_soon<T, E, F>(&self, fut: F)
+    where
+        F: Future<Output = Result<T, E>> + 'static,
+        E: Into<BoxError>,
+    {
+        drop(self.spawn_inner(None, fut));
     }
 
     /// Like [`spawn`](Self::spawn), with a name for the child task.
