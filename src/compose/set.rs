@@ -99,8 +99,11 @@ impl<F: Future> FutureSet<F> {
             self.ready.unregister();
             return Poll::Ready(None);
         }
-        // Before taking anything: a wake from now on wakes this waker.
-        self.ready.register(cx.waker());
+        if round.may_start {
+            // First call of this parent poll, before taking anything: a wake
+            // from now on wakes this waker.
+            self.ready.register(cx.waker());
+        }
         loop {
             let next = if let Some(i) = self.fresh.next() {
                 // The first round: it counts as this poll's round.

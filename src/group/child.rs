@@ -2,8 +2,9 @@
 //!
 //! It runs the child's future, catching a panic, and reports to the group:
 //! an `Ok` value becomes the task's output; an `Err` goes to the group,
-//! which starts aborting on the next tick, and the task then ends as cancelled (its handle
-//! yields a cancelled `TaskError`: the error itself is in the `ErrorGroup`);
+//! which starts aborting on the next tick, and the task then ends as
+//! cancelled (its handle yields a cancelled `TaskError`: the error itself is
+//! in the `ErrorGroup`);
 //! a panic goes to the group, to be resumed out of `task_group`, and the task
 //! ends with a stand-in panic (`resume_unwind`, so the panic hook — which
 //! already reported the original — stays quiet).
@@ -11,12 +12,18 @@
 //! A [`Release`] guard lives in the future from the start, so the group
 //! learns that the child is gone however its future is dropped: after
 //! finishing, on cancellation, before its first poll, or at loop close.
+//!
+//! # Pinning
+//!
+//! [`Child`] pins its `fut` field structurally (the one `unsafe` here, in
+//! `poll`): `fut` is reached only through `Pin`, never moved out, and `Child`
+//! has no `Drop` impl of its own; the other fields are never pinned.
 
-use std::future::{pending, poll_fn, Future};
+use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use super::state::GroupState;
 use crate::BoxError;
@@ -38,8 +45,8 @@ impl Drop for Release {
 }
 
 /// A `Result` whose error can go into an `ErrorGroup`. Naming the child's
-/// output through this trait keeps `child`'s future generic over `F` alone,
-/// so it is `'static` exactly when `F` is.
+/// output through this trait keeps [`Child`] generic over `F` alone, so it
+/// is `'static` exactly when `F` is.
 pub(crate) trait ChildResult {
     type Value;
     fn into_result(self) -> Result<Self::Value, BoxError>;
@@ -52,47 +59,66 @@ impl<T, E: Into<BoxError>> ChildResult for Result<T, E> {
     }
 }
 
-/// The future spawned for one child. The arguments move into it at the
-/// call, so the guard is dropped with it even if it never runs.
-pub(crate) async fn child<F>(release: Release, fut: F) -> <F::Output as ChildResult>::Value
+/// The future spawned for one child.
+///
+/// Hand-written rather than an `async fn` to keep it small — the future's
+/// size is copied three times on its way into the task cell, ten thousand
+/// times for ten thousand children: here it is the child's future plus
+/// three words.
+pub(crate) struct Child<F> {
+    /// Structurally pinned: only ever reached through `Pin` (see `poll`).
+    fut: F,
+    /// Declared after `fut`, so the group hears of the drop once the child's
+    /// own destructors have run.
+    release: Release,
+    /// The child failed or panicked; the task is being cancelled.
+    done: bool,
+}
+
+impl<F> Child<F> {
+    pub(crate) fn new(release: Release, fut: F) -> Child<F> {
+        Child {
+            fut,
+            release,
+            done: false,
+        }
+    }
+}
+
+impl<F> Future for Child<F>
 where
     F: Future,
     F::Output: ChildResult,
 {
-    let outcome = {
-        let mut fut = pin!(Some(fut));
-        let outcome = poll_fn(|cx| {
-            let polled = catch_unwind(AssertUnwindSafe(|| {
-                fut.as_mut()
-                    .as_pin_mut()
-                    .expect("evloop: task group child polled after it finished")
-                    .poll(cx)
-            }));
-            match polled {
-                Ok(Poll::Pending) => Poll::Pending,
-                Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
-                Err(panic) => Poll::Ready(Err(panic)),
+    type Output = <F::Output as ChildResult>::Value;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `fut` is structurally pinned and the other fields are not:
+        // `Child` never moves `fut` out, has no `Drop` impl, and is `Unpin`
+        // only when `F` is (auto trait), so pinning `self` pins `fut`.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.done {
+            return Poll::Pending;
+        }
+        // SAFETY: see above.
+        let fut = unsafe { Pin::new_unchecked(&mut this.fut) };
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(out)) => match out.into_result() {
+                Ok(value) => Poll::Ready(value),
+                Err(err) => {
+                    this.done = true;
+                    this.release.state.child_failed(err);
+                    // End this task as cancelled: its handle has no value to give.
+                    this.release.state.cancel_child(this.release.key);
+                    Poll::Pending
+                }
+            },
+            Err(panic) => {
+                this.done = true;
+                this.release.state.child_panicked(panic);
+                resume_unwind(Box::new(CHILD_PANICKED))
             }
-        })
-        .await;
-        // Whatever happened, the child's future is done: drop it now.
-        // (A destructor that panics here unwinds into the task, as it would anywhere.)
-        fut.set(None);
-        outcome
-    };
-    match outcome {
-        Ok(out) => match out.into_result() {
-            Ok(value) => value,
-            Err(err) => {
-                release.state.child_failed(err);
-                // End this task as cancelled: its handle has no value to give.
-                release.state.cancel_child(release.key);
-                pending().await
-            }
-        },
-        Err(panic) => {
-            release.state.child_panicked(panic);
-            resume_unwind(Box::new(CHILD_PANICKED))
         }
     }
 }

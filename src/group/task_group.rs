@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::task::Poll;
 
 use super::canceller::Canceller;
-use super::child::{child, Release};
+use super::child::{Child, Release};
 use super::error_group::ErrorGroup;
 use super::state::GroupState;
 use crate::{BoxError, Task};
@@ -259,7 +259,7 @@ impl TaskGroup {
             finished();
         }
         let key = self.state.reserve();
-        let fut = child(
+        let fut = Child::new(
             Release {
                 state: self.state.clone(),
                 key,
