@@ -264,3 +264,59 @@ fn try_join_returns_the_first_error_and_drops_the_rest() {
         assert_eq!(ok, Ok((1, 2.5)));
     });
 }
+
+/// A future completed by another thread, which wakes it from there.
+struct FromThread {
+    state: std::sync::Arc<std::sync::Mutex<(bool, Option<std::task::Waker>)>>,
+}
+
+impl FromThread {
+    fn new(delay: Duration) -> FromThread {
+        let state = std::sync::Arc::new(std::sync::Mutex::new((false, None::<std::task::Waker>)));
+        let s = state.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            let mut st = s.lock().unwrap();
+            st.0 = true;
+            if let Some(w) = st.1.take() {
+                w.wake();
+            }
+        });
+        FromThread { state }
+    }
+}
+
+impl std::future::Future for FromThread {
+    type Output = ();
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        let mut st = self.state.lock().unwrap();
+        if st.0 {
+            return std::task::Poll::Ready(());
+        }
+        st.1 = Some(cx.waker().clone());
+        std::task::Poll::Pending
+    }
+}
+
+#[test]
+fn children_woken_from_other_threads_are_polled() {
+    support::within(Duration::from_secs(60), || {
+        evloop::run(async {
+            let out = evloop::gather((0..8).map(|i| async move {
+                FromThread::new(Duration::from_millis(5 * i)).await;
+                i
+            }))
+            .await;
+            assert_eq!(out, (0..8).collect::<Vec<u64>>());
+            let mut done = evloop::as_completed((0..4).map(|i| async move {
+                FromThread::new(Duration::from_millis(1)).await;
+                i
+            }));
+            let mut n = 0;
+            while done.next().await.is_some() {
+                n += 1;
+            }
+            assert_eq!(n, 4);
+        })
+    });
+}
