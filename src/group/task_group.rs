@@ -56,8 +56,8 @@ use crate::{BoxError, Task};
 ///     assert_eq!(t1.await.unwrap(), "API 1: data");
 ///
 ///     let err = evloop::task_group(|tg| async move {
-///         tg.spawn(async { evloop::sleep(Duration::from_secs(3600)).await; Ok::<_, BoxError>(()) });
-///         tg.spawn(async { Err::<(), _>("boom") });
+///         tg.start_soon(async { evloop::sleep(Duration::from_secs(3600)).await; Ok::<_, BoxError>(()) });
+///         tg.start_soon(async { Err::<(), _>("boom") });
 ///         Ok::<_, BoxError>(())
 ///     })
 ///     .await
