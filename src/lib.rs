@@ -34,6 +34,14 @@ pub use evloop_core::{
     TimeoutScope, ToThread, YieldNow,
 };
 
+mod compose;
+mod group;
+
+#[doc(hidden)]
+pub use compose::__private;
+pub use compose::{as_completed, gather, shield, try_gather, wait, AsCompleted, ReturnWhen, Shield};
+pub use group::{task_group, ErrorGroup, TaskGroup};
+
 /// Counters and statistics of the running loop.
 pub mod monitor {
     pub use evloop_core::monitor::*;
