@@ -11,12 +11,10 @@
 //! | `as_completed.rs` | outputs in completion order, also a `Stream` |
 //! | `wait.rs` | `wait` and `ReturnWhen` |
 //! | `shield.rs` | `shield` and `Shield` |
-//! | `poll_task.rs` | polling a `Task<T>` handle through `&mut` |
 
 mod as_completed;
 mod gather;
 mod join;
-mod poll_task;
 mod ready;
 mod set;
 mod shield;

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::poll_task::poll_task;
 use crate::{Task, TaskError};
 
 /// Runs `fut` as a task of its own and returns a handle that awaits it
@@ -59,7 +58,6 @@ pub struct Shield<T> {
     task: Task<T>,
 }
 
-// A `Shield` never pins its task handle (see `poll_task.rs`).
 impl<T> Unpin for Shield<T> {}
 
 impl<T> Shield<T> {
@@ -78,7 +76,7 @@ impl<T> Future for Shield<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        poll_task(&mut self.get_mut().task, cx)
+        Pin::new(&mut self.get_mut().task).poll(cx)
     }
 }
 

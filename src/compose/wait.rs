@@ -5,7 +5,6 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use super::poll_task::poll_task;
 use super::ready::ReadyList;
 use crate::Task;
 
@@ -89,7 +88,7 @@ async fn wait_inner<T>(
             }
             // Unfinished, so this only registers the task's own waker as its
             // joiner's: it cannot take the output.
-            let polled = ready.poll_with(i, |cx| poll_task(&mut tasks[i], cx));
+            let polled = ready.poll_with(i, |cx| Pin::new(&mut tasks[i]).poll(cx));
             debug_assert!(polled.is_pending());
         }
         let satisfied = match when {

@@ -6,10 +6,8 @@
 //! | `task_group.rs` | `task_group` (the driver) and the `TaskGroup` handle |
 //! | `child.rs` | the future spawned around each child, and its release guard |
 //! | `state.rs` | what the driver, the handles and the children share |
-//! | `canceller.rs` | cancelling a child whose handle went to the caller (unsafe, protocol in its doc) |
 //! | `error_group.rs` | `ErrorGroup`, with `split` as `except*` |
 
-mod canceller;
 mod child;
 mod error_group;
 mod state;

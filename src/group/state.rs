@@ -6,8 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::task::Waker;
 
-use super::canceller::Canceller;
 use crate::BoxError;
+use crate::CancelHandle;
 
 /// A panic payload, as `catch_unwind` returns it.
 pub(crate) type Panic = Box<dyn Any + Send + 'static>;
@@ -34,7 +34,7 @@ pub(crate) struct GroupState {
 #[derive(Default)]
 struct Children {
     /// `None`: free, or reserved and not yet spawned.
-    entries: Vec<Option<Canceller>>,
+    entries: Vec<Option<CancelHandle>>,
     free: Vec<usize>,
     live: usize,
 }
@@ -70,24 +70,22 @@ impl GroupState {
         }
     }
 
-    /// Records the canceller of the child spawned for `key`.
-    ///
-    /// # Safety
-    /// `canceller` must name the task whose future owns the [`Release`](super::child::Release)
-    /// guard for `key`, so that the entry is removed before that task can be freed.
-    pub(crate) unsafe fn attach(&self, key: usize, canceller: Canceller) {
+    /// Records how to cancel the child spawned for `key`.
+    pub(crate) fn attach(&self, key: usize, canceller: CancelHandle) {
         self.children.borrow_mut().entries[key] = Some(canceller);
     }
 
     /// The child of `key` is gone (its future was dropped).
     pub(crate) fn release(&self, key: usize) {
-        let last = {
+        let (last, canceller) = {
             let mut c = self.children.borrow_mut();
-            c.entries[key] = None;
+            let canceller = c.entries[key].take();
             c.free.push(key);
             c.live -= 1;
-            c.live == 0
+            (c.live == 0, canceller)
         };
+        // Dropped outside the borrow: it may hold the last count of the cell.
+        drop(canceller);
         if last {
             self.wake_driver();
         }
@@ -96,17 +94,14 @@ impl GroupState {
     /// Requests cancellation of child `key` (a no-op if it is gone).
     pub(crate) fn cancel_child(&self, key: usize) {
         if let Some(Some(canceller)) = self.children.borrow().entries.get(key) {
-            // SAFETY: entries hold cancellers only for children whose future
-            // is alive: `release` removes the entry when it is dropped.
-            unsafe { canceller.cancel() };
+            canceller.cancel();
         }
     }
 
     /// Requests cancellation of every live child.
     pub(crate) fn cancel_children(&self) {
         for canceller in self.children.borrow().entries.iter().flatten() {
-            // SAFETY: as in `cancel_child`.
-            unsafe { canceller.cancel() };
+            canceller.cancel();
         }
     }
 

@@ -7,7 +7,6 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use super::canceller::Canceller;
 use super::child::{Child, Release};
 use super::error_group::ErrorGroup;
 use super::state::GroupState;
@@ -274,10 +273,7 @@ impl TaskGroup {
             // Shutting down: the child never runs (asyncio refuses it outright).
             task.cancel();
         } else {
-            // SAFETY: the task's future owns the `Release` guard for `key`,
-            // whose drop removes the entry before the task can be freed; and
-            // the canceller is only used through that entry.
-            unsafe { self.state.attach(key, Canceller::new(&task)) };
+            self.state.attach(key, task.cancel_handle());
         }
         task
     }
