@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Turns criterion's results into the tables and the plot of docs/benchmarks.md.
 
-    cargo bench --bench scheduling --bench timers
-    python3 benches/report.py            # prints Markdown tables
-    python3 benches/report.py --svg docs/img/scheduling.svg
+    cargo bench --bench scheduling --bench timers --bench sync --bench compose --bench monitor
+    python3 benches/report.py                      # Markdown tables
+    python3 benches/report.py --svg docs/img/ratios.svg
 
-Ratios are evloop's mean time over the best peer's mean time in the same run
-(lower is better; under 1.0 evloop is faster).
+In every criterion group, the entries whose name starts with `evloop` are
+evloop's; the others are its peers. A ratio is evloop's mean time over the
+best peer's mean time in the same run (lower is better; under 1.0 evloop is
+faster). The `monitor_*` groups compare evloop with itself: measuring on over
+measuring off.
 """
 import json
 import pathlib
@@ -14,8 +17,16 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CRITERION = ROOT / "target" / "criterion"
-GROUPS = ["spawn_many", "yield_many", "chained_spawn", "ping_pong", "timer_churn", "sleep_many"]
-PEERS = ["tokio_localset", "tokio_local_runtime", "async_executor", "futures_localpool"]
+
+SUITES = {
+    "Scheduling and timers (`benches/scheduling.rs`, `benches/timers.rs`)": [
+        "spawn_many", "yield_many", "chained_spawn", "ping_pong", "timer_churn", "sleep_many"],
+    "Primitives (`benches/sync.rs`)": [
+        "lock_uncontended", "lock_handoff_100_tasks", "semaphore_1000_tasks", "queue_1p_1c", "queue_10p_10c",
+        "oneshot_create_send_recv", "event_broadcast_1000"],
+    "Composition (`benches/compose.rs`)": [
+        "gather_10k_ready", "gather_10k_once_pending", "task_group_10k_ready", "task_group_10k_once_pending"],
+}
 
 
 def mean_ns(group, bench):
@@ -25,56 +36,91 @@ def mean_ns(group, bench):
     return json.loads(path.read_text())["mean"]["point_estimate"]
 
 
+def benches_of(group):
+    d = CRITERION / group
+    if not d.is_dir():
+        return {}
+    out = {}
+    for sub in sorted(d.iterdir()):
+        v = mean_ns(group, sub.name)
+        if v is not None:
+            out[sub.name] = v
+    return out
+
+
 def fmt(ns):
     if ns is None:
         return "—"
     for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
         if ns >= scale:
-            return f"{ns / scale:.2f} {unit}"
-    return f"{ns:.0f} ns"
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
 
 
-def rows():
-    for group in GROUPS:
-        ev = mean_ns(group, "evloop")
-        peers = {p: mean_ns(group, p) for p in PEERS}
-        known = {p: v for p, v in peers.items() if v is not None}
-        if ev is None or not known:
+def rows(groups):
+    """(group, evloop entry, its time, best peer, its time, ratio) per evloop entry."""
+    for group in groups:
+        results = benches_of(group)
+        ours = {k: v for k, v in results.items() if k.startswith("evloop")}
+        peers = {k: v for k, v in results.items() if not k.startswith("evloop")}
+        if not ours or not peers:
             continue
-        best = min(known, key=known.get)
-        yield group, ev, peers, best, ev / known[best]
+        best = min(peers, key=peers.get)
+        for name, ns in ours.items():
+            yield group, name, ns, best, peers[best], ns / peers[best], results
 
 
 def markdown():
-    out = ["| workload | evloop | " + " | ".join(PEERS) + " | best peer | evloop / best |",
-           "|---|---:|" + "---:|" * len(PEERS) + "---|---:|"]
-    for group, ev, peers, best, ratio in rows():
-        cells = " | ".join(fmt(peers[p]) for p in PEERS)
-        out.append(f"| {group} | {fmt(ev)} | {cells} | {best} | **{ratio:.2f}** |")
+    out = []
+    for title, groups in SUITES.items():
+        data = list(rows(groups))
+        if not data:
+            continue
+        out.append(f"### {title}\n")
+        out.append("| workload | evloop | every peer (mean time) | best peer | **evloop / best** |")
+        out.append("|---|---:|---|---|---:|")
+        for group, name, ns, best, best_ns, ratio, results in data:
+            label = group if name == "evloop" else f"{group} ({name.removeprefix('evloop_')})"
+            peers = ", ".join(f"{k} {fmt(v)}" for k, v in results.items() if not k.startswith("evloop"))
+            out.append(f"| {label} | {fmt(ns)} | {peers} | {best} | **{ratio:.2f}** |")
+        out.append("")
+    monitor = [(g, benches_of(g)) for g in ("monitor_spawn_many", "monitor_yield_many")]
+    monitor = [(g, r) for g, r in monitor if "monitor_on" in r and "monitor_off" in r]
+    if monitor:
+        out.append("### What measuring costs (`benches/monitor.rs`)\n")
+        out.append("| workload | monitoring off | on (slow-poll threshold set) | **on / off** |")
+        out.append("|---|---:|---:|---:|")
+        for g, r in monitor:
+            out.append(f"| {g.removeprefix('monitor_')} | {fmt(r['monitor_off'])} | {fmt(r['monitor_on'])} | "
+                       f"**{r['monitor_on'] / r['monitor_off']:.2f}** |")
+        out.append("")
     return "\n".join(out)
 
 
 def svg(path):
-    data = list(rows())
-    width, bar_h, gap, left, top = 640, 26, 12, 130, 40
-    scale = 360  # pixels for ratio 1.0
+    data = [r for groups in SUITES.values() for r in rows(groups)]
+    width, bar_h, gap, left, top = 760, 20, 7, 300, 44
+    scale = 380  # pixels for ratio 1.0
     height = top + len(data) * (bar_h + gap) + 40
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'font-family="sans-serif" font-size="13">',
+             f'font-family="sans-serif" font-size="12">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<text x="{left}" y="22" font-weight="bold">evloop time / best peer time (lower is better)</text>']
-    for x_ratio, label in ((0.5, "0.5 target"), (1.0, "1.0 = peer")):
+             f'<text x="{left}" y="18" font-weight="bold">evloop time / best peer time, one run (lower is better)</text>',
+             f'<text x="{left}" y="34" fill="#555">green: at or under the 0.5 target; orange: faster than every '
+             f'peer but over 0.5</text>']
+    for x_ratio, label in ((0.5, "0.5 target"), (1.0, "1.0 = best peer")):
         x = left + x_ratio * scale
-        parts.append(f'<line x1="{x}" y1="{top - 6}" x2="{x}" y2="{height - 30}" stroke="#999" '
+        parts.append(f'<line x1="{x}" y1="{top - 4}" x2="{x}" y2="{height - 30}" stroke="#999" '
                      f'stroke-dasharray="4 3"/>')
         parts.append(f'<text x="{x}" y="{height - 14}" text-anchor="middle" fill="#555">{label}</text>')
-    for i, (group, _, _, best, ratio) in enumerate(data):
+    for i, (group, name, _, best, _, ratio, _) in enumerate(data):
         y = top + i * (bar_h + gap)
         w = min(ratio, 1.6) * scale
         color = "#2a7" if ratio <= 0.5 else ("#e90" if ratio < 1 else "#d33")
-        parts.append(f'<text x="{left - 8}" y="{y + bar_h * 0.7}" text-anchor="end">{group}</text>')
+        label = group if name == "evloop" else f"{group} ({name.removeprefix('evloop_')})"
+        parts.append(f'<text x="{left - 8}" y="{y + bar_h * 0.72}" text-anchor="end">{label}</text>')
         parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>')
-        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + bar_h * 0.7}">{ratio:.2f} vs {best}</text>')
+        parts.append(f'<text x="{left + w + 5:.1f}" y="{y + bar_h * 0.72}">{ratio:.2f} vs {best}</text>')
     parts.append("</svg>")
     pathlib.Path(path).write_text("\n".join(parts) + "\n")
 

@@ -44,7 +44,7 @@ pub use task::{
     all_tasks, current_task, spawn, spawn_named, yield_now, CancelHandle, Task, TaskError, TaskId, TaskInfo, YieldNow,
 };
 pub use timer::{
-    advance, interval, sleep, sleep_until, time, timeout, timeout_at, timeout_scope, Elapsed, Interval, Sleep,
+    advance, interval, sleep, sleep_until, time, timeout, timeout_at, timeout_scope, Elapsed, Interval, Sleep, Timeout,
     TimeoutScope,
 };
 

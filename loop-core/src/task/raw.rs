@@ -105,6 +105,7 @@ pub(crate) struct OutputRef<T> {
 impl TaskRef {
     /// Allocates the cell for `future`. Returns the reference for the slab
     /// and the typed reference for the `Task<T>` handle.
+    #[inline]
     pub(crate) fn allocate<F: Future + 'static>(
         cells: &CellCache,
         future: F,
@@ -242,6 +243,7 @@ impl TaskRef {
         true
     }
 
+    #[inline]
     fn begin(&self) {
         assert!(
             !self.has(RUNNING),
@@ -251,6 +253,7 @@ impl TaskRef {
         self.set(RUNNING);
     }
 
+    #[inline]
     fn end(&self, complete: bool) {
         let state = &self.header().state;
         let mut s = state.get() & !RUNNING;
@@ -262,6 +265,7 @@ impl TaskRef {
 
     /// Polls the future once. Returns true when the task is complete: the
     /// future returned `Ready` or panicked (the panic is stored as its error).
+    #[inline]
     pub(crate) fn poll(&self, cx: &mut Context<'_>) -> bool {
         if self.is_complete() {
             return true;
@@ -278,6 +282,7 @@ impl TaskRef {
 
     /// Drops the future now and stores `reason` as the task's result.
     /// Does nothing if the task is already complete.
+    #[inline]
     pub(crate) fn drop_future(&self, reason: TaskError) {
         if self.is_complete() {
             return;
@@ -398,25 +403,33 @@ fn drop_quietly<T>(value: T) {
 ///
 /// # Safety
 /// `stage` must be valid, hold `Stage::Running`, and be exclusively ours.
+#[inline]
 unsafe fn finish_with<F: Future>(stage: *mut Stage<F>, result: Result<F::Output, TaskError>) {
     // SAFETY: the future is pinned inside the cell, so it must be dropped in
     // place, never moved; drop glue still drops every field if one panics.
     let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(stage) }));
-    // SAFETY: the old value was dropped just above; writing does not drop it again.
-    unsafe { std::ptr::write(stage, Stage::Consumed) };
-    let result = match (result, dropped) {
-        (Ok(output), Err(panic)) => {
-            drop_quietly(output);
-            Err(TaskError::panic(panic))
+    match dropped {
+        // The common case: nothing can panic between the drop and the write.
+        // SAFETY: the old value was dropped just above; writing does not drop it again.
+        Ok(()) => unsafe { std::ptr::write(stage, Stage::Finished(result)) },
+        Err(panic) => {
+            // SAFETY: as above; the stage is valid again before anything
+            // else (the drops below) can panic.
+            unsafe { std::ptr::write(stage, Stage::Consumed) };
+            let result = match result {
+                Ok(output) => {
+                    drop_quietly(output);
+                    Err(TaskError::panic(panic))
+                }
+                Err(e) => {
+                    drop_quietly(panic);
+                    Err(e)
+                }
+            };
+            // SAFETY: the stage holds `Consumed` (no destructor), and we have exclusive access.
+            unsafe { *stage = Stage::Finished(result) };
         }
-        (result, Err(second_panic)) => {
-            drop_quietly(second_panic);
-            result
-        }
-        (result, Ok(())) => result,
-    };
-    // SAFETY: the stage holds `Consumed` (no destructor), and we have exclusive access.
-    unsafe { *stage = Stage::Finished(result) };
+    }
 }
 
 unsafe fn poll_cell<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bool {

@@ -10,7 +10,7 @@ pub(crate) mod wheel;
 pub use interval::{interval, Interval};
 pub use scope::{timeout_scope, TimeoutScope};
 pub use sleep::{sleep, sleep_until, Sleep};
-pub use timeout::{timeout, timeout_at, Elapsed};
+pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 
 use std::time::{Duration, Instant};
 

@@ -32,7 +32,8 @@ use crate::timer::wheel::TimerKey;
 /// # Panics
 /// When polled outside a running loop ("no running event loop").
 pub fn sleep(duration: Duration) -> Sleep {
-    context::try_with_core(|core| Sleep::after(core, duration)).unwrap_or(Sleep {
+    // `unwrap_or_else`: a `Sleep` has a destructor; don't build one to drop it.
+    context::try_with_core(|core| Sleep::after(core, duration)).unwrap_or_else(|| Sleep {
         loop_id: None,
         deadline: Deadline::After(duration),
         key: None,

@@ -1,9 +1,9 @@
 //! `timeout` and `timeout_at` (asyncio's `wait_for` / `asyncio.timeout`).
 
 use std::fmt;
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
-use std::task::Poll;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::sleep::{sleep, sleep_until, Sleep};
@@ -52,28 +52,72 @@ impl std::error::Error for Elapsed {}
 ///
 /// # Panics
 /// When polled outside a running loop ("no running event loop").
-pub fn timeout<F: Future>(duration: Duration, fut: F) -> impl Future<Output = Result<F::Output, Elapsed>> {
-    run_until(sleep(duration), fut)
+pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
+    Timeout {
+        fut: Some(fut),
+        sleep: sleep(duration),
+    }
 }
 
 /// Runs `fut` until `deadline` at most; see [`timeout`].
 ///
 /// # Panics
 /// When polled outside a running loop ("no running event loop").
-pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> impl Future<Output = Result<F::Output, Elapsed>> {
-    run_until(sleep_until(deadline), fut)
+pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
+    Timeout {
+        fut: Some(fut),
+        sleep: sleep_until(deadline),
+    }
 }
 
-async fn run_until<F: Future>(mut sleep: Sleep, fut: F) -> Result<F::Output, Elapsed> {
-    let mut fut = pin!(fut);
-    poll_fn(|cx| {
-        if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+/// The future returned by [`timeout`] and [`timeout_at`].
+#[must_use = "a Timeout does nothing unless awaited"]
+pub struct Timeout<F> {
+    /// `None` once finished: on expiry the inner future is dropped at once.
+    fut: Option<F>,
+    sleep: Sleep,
+}
+
+impl<F> Timeout<F> {
+    /// The deadline, when known (see [`Sleep::deadline`]).
+    pub fn deadline(&self) -> Option<Instant> {
+        self.sleep.deadline()
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning of `fut` only: it is never moved out of
+        // the struct (it is dropped in place through `Pin::set`), `Timeout`
+        // has no `Drop` impl, and it is `Unpin` only when `F` is (`Sleep`
+        // is `Unpin`). `sleep` is not pinned and may be used by `&mut`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let mut fut = unsafe { Pin::new_unchecked(&mut this.fut) };
+        let Some(inner) = fut.as_mut().as_pin_mut() else {
+            panic!("Timeout polled again after it completed");
+        };
+        if let Poll::Ready(v) = inner.poll(cx) {
+            fut.set(None);
             return Poll::Ready(Ok(v));
         }
-        match Pin::new(&mut sleep).poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(Elapsed::new())),
+        match Pin::new(&mut this.sleep).poll(cx) {
+            Poll::Ready(()) => {
+                fut.set(None);
+                Poll::Ready(Err(Elapsed::new()))
+            }
             Poll::Pending => Poll::Pending,
         }
-    })
-    .await
+    }
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("sleep", &self.sleep)
+            .field("finished", &self.fut.is_none())
+            .finish()
+    }
 }
