@@ -40,6 +40,8 @@ pub(crate) struct IoState {
     generation: u32,
     readable: bool,
     writable: bool,
+    /// An event reported the peer closed its sending side (or hung up).
+    read_closed: bool,
     read_waker: Option<Waker>,
     write_waker: Option<Waker>,
 }
@@ -99,6 +101,7 @@ impl Reactor {
             generation,
             readable: false,
             writable: false,
+            read_closed: false,
             read_waker: None,
             write_waker: None,
         });
@@ -149,6 +152,7 @@ impl Reactor {
             count += 1;
             if event.is_readable() || event.is_read_closed() || event.is_error() {
                 state.readable = true;
+                state.read_closed |= event.is_read_closed();
                 wakers.extend(state.read_waker.take());
             }
             if event.is_writable() || event.is_write_closed() || event.is_error() {
