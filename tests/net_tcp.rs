@@ -68,7 +68,10 @@ fn eight_clients_echo_one_megabyte_each_through_async_read_and_write() {
 
 /// Makes `close` send a RST instead of a FIN.
 fn set_linger_zero(fd: i32) {
-    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
     // SAFETY: `fd` is an open socket owned by the caller; the option value
     // points to a live `linger` of the size given.
     let rc = unsafe {
