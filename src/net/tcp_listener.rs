@@ -63,7 +63,6 @@ impl TcpListener {
         })
     }
 
-
     /// Waits for the next connection; returns it with the peer's address.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, addr) = super::accept::accept(&self.io, |l| l.accept()).await?;
