@@ -29,10 +29,18 @@
 
 pub use evloop_core::{
     advance, all_tasks, call_at, call_later, call_soon, current_task, handle, interval, on_cancel, run, sleep,
-    sleep_until, spawn, spawn_named, time, timeout, timeout_at, timeout_scope, yield_now, Builder, CallbackHandle,
-    Elapsed, EventLoop, Interval, LoopHandle, RemoteTask, Sleep, Task, TaskError, TaskId, TaskInfo, TimeoutScope,
-    YieldNow,
+    sleep_until, spawn, spawn_named, time, timeout, timeout_at, timeout_scope, to_thread, yield_now, Builder,
+    CallbackHandle, CancelHandle, Elapsed, EventLoop, Interval, LoopHandle, RemoteTask, Sleep, Task, TaskError, TaskId,
+    TaskInfo, TimeoutScope, ToThread, YieldNow,
 };
+
+mod compose;
+mod group;
+
+#[doc(hidden)]
+pub use compose::__private;
+pub use compose::{as_completed, gather, shield, try_gather, wait, AsCompleted, ReturnWhen, Shield};
+pub use group::{task_group, ErrorGroup, TaskGroup};
 
 /// Counters and statistics of the running loop.
 pub mod monitor {

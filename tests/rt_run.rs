@@ -198,3 +198,62 @@ fn a_loop_can_be_run_again_on_the_same_thread_after_another() {
         );
     }
 }
+
+#[test]
+fn stop_during_block_on_neither_spins_nor_hangs_and_waits_for_run_forever() {
+    support::within(Duration::from_secs(20), || {
+        let lp = paused();
+        let h = lp.handle();
+        let ticks = lp.block_on(async move {
+            h.stop();
+            let before = evloop::monitor::stats().ticks;
+            evloop::sleep(Duration::from_secs(60)).await; // paused: would hang if stop made every tick busy
+            evloop::monitor::stats().ticks - before
+        });
+        assert!(ticks < 10, "block_on spun for {ticks} ticks after stop()");
+        // The stop request is kept for run_forever, which returns after one tick.
+        lp.run_forever();
+    });
+}
+
+#[test]
+fn a_destructor_that_respawns_forever_cannot_hold_run_open() {
+    fn respawn(count: Rc<Cell<usize>>) -> impl std::future::Future<Output = ()> {
+        let c = count.clone();
+        evloop::on_cancel(std::future::pending::<()>(), move || {
+            c.set(c.get() + 1);
+            drop(evloop::spawn(respawn(c.clone())));
+        })
+    }
+    let respawned = support::within(Duration::from_secs(20), || {
+        let count = Rc::new(Cell::new(0));
+        let c = count.clone();
+        evloop::run(async move {
+            drop(evloop::spawn(respawn(c)));
+            evloop::yield_now().await;
+        });
+        count.get()
+    });
+    assert!(respawned >= 1, "the cleanup ran");
+}
+
+#[test]
+fn cleanup_spawned_at_exit_may_still_wait_on_a_timer() {
+    let flushed = Rc::new(Cell::new(false));
+    let f = flushed.clone();
+    evloop::run(async move {
+        drop(evloop::spawn(evloop::on_cancel(
+            std::future::pending::<()>(),
+            move || {
+                let f = f.clone();
+                // Asynchronous cleanup: say goodbye after a short wait.
+                drop(evloop::spawn(async move {
+                    evloop::sleep(Duration::from_millis(5)).await;
+                    f.set(true);
+                }));
+            },
+        )));
+        evloop::yield_now().await;
+    });
+    assert!(flushed.get(), "the cleanup task was cancelled at its first await");
+}

@@ -242,3 +242,41 @@ fn joining_a_task_from_another_task() {
         assert_eq!(outer.await.unwrap(), 6);
     });
 }
+
+#[test]
+fn a_future_and_output_that_both_panic_on_drop_are_dropped_once() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    struct LoudOutput(Rc<Cell<usize>>);
+    impl Drop for LoudOutput {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+            panic!("output destructor");
+        }
+    }
+    struct LoudFuture(Rc<Cell<usize>>, Rc<Cell<usize>>);
+    impl Future for LoudFuture {
+        type Output = LoudOutput;
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<LoudOutput> {
+            Poll::Ready(LoudOutput(self.1.clone()))
+        }
+    }
+    impl Drop for LoudFuture {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+            panic!("future destructor");
+        }
+    }
+    let (future_drops, output_drops) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    let (f, o) = (future_drops.clone(), output_drops.clone());
+    evloop::run(async move {
+        let Err(err) = evloop::spawn(LoudFuture(f, o)).await else {
+            panic!("the panicking destructor must be the task's error");
+        };
+        assert!(err.is_panic());
+    });
+    assert_eq!(future_drops.get(), 1, "the future was dropped exactly once");
+    assert_eq!(output_drops.get(), 1, "the output was dropped exactly once");
+}

@@ -154,3 +154,26 @@ fn the_paused_clock_does_not_jump_while_tasks_are_ready() {
         assert_eq!(sleeper.await.unwrap() - start, Duration::from_secs(5));
     });
 }
+
+#[test]
+fn a_sleep_from_a_dropped_loop_cannot_touch_a_newer_loop_reusing_its_index() {
+    let old = evloop::EventLoop::new().unwrap();
+    // Arm a timer on the old loop and keep the Sleep after the loop is gone.
+    #[allow(clippy::async_yields_async)] // the Sleep is returned on purpose, armed and unfinished
+    let stale = old.block_on(async {
+        let mut s = Box::pin(evloop::sleep(Duration::from_secs(3600)));
+        let _ = futures_lite::future::poll_once(s.as_mut()).await;
+        s
+    });
+    drop(old);
+    let lp = evloop::EventLoop::new().unwrap();
+    lp.block_on(async move {
+        let mine = evloop::spawn(evloop::sleep(Duration::from_millis(10)));
+        evloop::yield_now().await; // arms its timer (likely the same wheel slot index as the stale one)
+        drop(stale); // must not disarm the new loop's timer
+        assert!(
+            evloop::timeout(Duration::from_millis(300), mine).await.is_ok(),
+            "the new loop's timer was removed by a stale Sleep"
+        );
+    });
+}

@@ -78,7 +78,8 @@ impl CallbackHandle {
     pub fn cancel(&self) {
         drop(self.cell.f.take());
         if let Some(key) = self.cell.timer.take() {
-            self.core.timers.borrow_mut().remove(key);
+            let payload = self.core.timers.borrow_mut().remove(key);
+            drop(payload);
         }
     }
 

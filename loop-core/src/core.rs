@@ -21,6 +21,7 @@ use crate::callback::CallbackCell;
 use crate::monitor::recorder::{Monitor, MonitorConfig};
 use crate::monitor::stats::Counters;
 use crate::reactor::Reactor;
+use crate::remote::blocking_pool::{BlockingPool, Refused};
 use crate::remote::{self, RemoteMsg, Shared};
 use crate::task::cell_cache::CellCache;
 use crate::task::error::TaskError;
@@ -52,6 +53,8 @@ pub(crate) enum TimerPayload {
 
 pub(crate) struct Core {
     index: u16,
+    /// Unique for the life of the process (indexes are reused).
+    uid: u64,
     pub(crate) tasks: RefCell<TaskSlab>,
     pub(crate) ready: RefCell<VecDeque<Ready>>,
     main_scheduled: Cell<bool>,
@@ -65,16 +68,37 @@ pub(crate) struct Core {
     /// (slot, generation) of the task being polled, for `current_task`.
     pub(crate) current: Cell<Option<(u32, u32)>>,
     pub(crate) stop_requested: Cell<bool>,
+    /// Set at the end of close: new tasks are cancelled before they start.
+    pub(crate) closing: Cell<bool>,
+    /// Tasks spawned while closing, waiting to be dropped (see `close`).
+    pub(crate) doomed: RefCell<Vec<TaskRef>>,
     pub(crate) counters: Counters,
     fired: RefCell<Vec<(u64, TimerPayload)>>,
     /// Recycled task-cell memory (`task/cell_cache.rs`).
     pub(crate) cells: CellCache,
     /// `Some` only when measuring is on (`monitor/recorder.rs`).
     pub(crate) monitor: Option<Box<Monitor>>,
+    /// Started by the first `to_thread` (`remote/blocking_pool.rs`).
+    blocking: RefCell<Option<BlockingPool>>,
+    blocking_config: BlockingConfig,
+}
+
+/// Limits of the blocking pool, from the `Builder`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BlockingConfig {
+    pub(crate) max_threads: usize,
+    pub(crate) keep_alive: std::time::Duration,
+    pub(crate) shutdown_timeout: std::time::Duration,
+}
+
+impl BlockingConfig {
+    fn pool(&self) -> BlockingPool {
+        BlockingPool::new(self.max_threads, self.keep_alive, self.shutdown_timeout)
+    }
 }
 
 impl Core {
-    pub(crate) fn new(paused_clock: bool, monitor: &MonitorConfig) -> io::Result<Rc<Core>> {
+    pub(crate) fn new(paused_clock: bool, monitor: &MonitorConfig, blocking: BlockingConfig) -> io::Result<Rc<Core>> {
         let reactor = Reactor::new()?;
         let (shared, remote_rx) = remote::register(reactor.registry())?;
         let monitor = if monitor.wanted() {
@@ -88,8 +112,10 @@ impl Core {
         } else {
             None
         };
+        static NEXT_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(Rc::new(Core {
             index: shared.index(),
+            uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             tasks: RefCell::new(TaskSlab::new()),
             ready: RefCell::new(VecDeque::new()),
             main_scheduled: Cell::new(false),
@@ -101,10 +127,14 @@ impl Core {
             remote_rx: RefCell::new(Some(remote_rx)),
             current: Cell::new(None),
             stop_requested: Cell::new(false),
+            closing: Cell::new(false),
+            doomed: RefCell::new(Vec::new()),
             counters: Counters::default(),
             fired: RefCell::new(Vec::new()),
             cells: CellCache::new(),
             monitor,
+            blocking: RefCell::new(None),
+            blocking_config: blocking,
         }))
     }
 
@@ -112,6 +142,12 @@ impl Core {
     #[inline]
     pub(crate) fn index(&self) -> u16 {
         self.index
+    }
+
+    /// This loop's process-unique id.
+    #[inline]
+    pub(crate) fn uid(&self) -> u64 {
+        self.uid
     }
 
     /// Creates a task and queues its first poll.
@@ -122,6 +158,14 @@ impl Core {
         spawned_at: &'static Location<'static>,
     ) -> Task<F::Output> {
         let (task, output) = TaskRef::allocate(&self.cells, future, TaskId::next(), name, spawned_at);
+        self.counters.tasks_spawned.set(self.counters.tasks_spawned.get() + 1);
+        if self.closing.get() {
+            // The loop is closing: this task never starts. Its future is
+            // dropped by `close`, not here: a destructor that spawns again
+            // would otherwise recurse.
+            self.doomed.borrow_mut().push(task);
+            return Task::new(output);
+        }
         let (slot, generation) = self.tasks.borrow_mut().insert(task);
         output.task().set_place(WakeTarget {
             loop_index: self.index,
@@ -129,7 +173,6 @@ impl Core {
             generation,
         });
         self.ready.borrow_mut().push_back(Ready::Task { slot, generation });
-        self.counters.tasks_spawned.set(self.counters.tasks_spawned.get() + 1);
         if let Some(m) = &self.monitor {
             m.woken(output.task());
         }
@@ -282,6 +325,36 @@ impl Core {
                 }
                 RemoteMsg::Stop => self.stop_requested.set(true),
             }
+        }
+    }
+
+    /// Hands a job to the blocking pool, starting the pool on first use.
+    pub(crate) fn submit_blocking(&self, job: Box<dyn FnOnce() + Send>) -> Result<(), Refused> {
+        let mut pool = self.blocking.borrow_mut();
+        pool.get_or_insert_with(|| self.blocking_config.pool()).submit(job)
+    }
+
+    /// True while `to_thread` jobs are queued or running.
+    pub(crate) fn blocking_pending(&self) -> bool {
+        self.blocking.borrow().as_ref().is_some_and(BlockingPool::has_pending)
+    }
+
+    /// Threads of the blocking pool alive now.
+    pub(crate) fn blocking_threads(&self) -> usize {
+        self.blocking.borrow().as_ref().map_or(0, BlockingPool::threads)
+    }
+
+    /// At close, before cancelling tasks: refuse new blocking jobs.
+    pub(crate) fn close_blocking(&self) {
+        let mut pool = self.blocking.borrow_mut();
+        pool.get_or_insert_with(|| self.blocking_config.pool()).close();
+    }
+
+    /// At close, after the tasks are gone: wait for running jobs, join the threads.
+    pub(crate) fn shutdown_blocking(&self) {
+        let pool = self.blocking.borrow_mut().take();
+        if let Some(mut pool) = pool {
+            pool.shutdown();
         }
     }
 

@@ -38,9 +38,11 @@ mod timer;
 
 pub use callback::{call_at, call_later, call_soon, CallbackHandle};
 pub use cancel::on_cancel;
-pub use remote::{LoopHandle, RemoteTask};
+pub use remote::{to_thread, LoopHandle, RemoteTask, ToThread};
 pub use runtime::{run, Builder, EventLoop};
-pub use task::{all_tasks, current_task, spawn, spawn_named, yield_now, Task, TaskError, TaskId, TaskInfo, YieldNow};
+pub use task::{
+    all_tasks, current_task, spawn, spawn_named, yield_now, CancelHandle, Task, TaskError, TaskId, TaskInfo, YieldNow,
+};
 pub use timer::{
     advance, interval, sleep, sleep_until, time, timeout, timeout_at, timeout_scope, Elapsed, Interval, Sleep,
     TimeoutScope,

@@ -43,6 +43,7 @@ impl Core {
 
         // 3. Run what was ready when this step began.
         let mut main_done = false;
+        let running_forever = main.is_none();
         let mut main = main;
         let n = self.ready.borrow().len();
         let monitor = self.monitor.as_deref();
@@ -75,9 +76,11 @@ impl Core {
         }
 
         // 4. I/O, waiting only if there is nothing else to do.
+        // A stop request ends run_forever; block_on ignores it (and must not
+        // spin on it), leaving it for the next run_forever.
         let busy = main_done
             || !may_block
-            || self.stop_requested.get()
+            || (running_forever && self.stop_requested.get())
             || !self.ready.borrow().is_empty()
             || self.remote.is_notified();
         if busy {
@@ -94,6 +97,12 @@ impl Core {
     fn wait_idle(&self) {
         let next = self.timers.borrow().next_deadline();
         if self.clock.is_paused() {
+            // Real work on the blocking pool takes real time: wait for it
+            // rather than jumping virtual time past it.
+            if self.blocking_pending() {
+                self.poll_io(None);
+                return;
+            }
             // Auto-advance: if no I/O is pending right now, jump to the next
             // deadline instead of sleeping through it.
             let events = self.poll_io(Some(Duration::ZERO));

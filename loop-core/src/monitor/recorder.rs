@@ -222,7 +222,12 @@ impl Monitor {
             spawned_at: task.spawned_at(),
         };
         match &self.on_slow_poll {
-            Some(callback) => callback(&report),
+            Some(callback) => {
+                let call = std::panic::AssertUnwindSafe(|| callback(&report));
+                if std::panic::catch_unwind(call).is_err() {
+                    eprintln!("evloop: the on_slow_poll callback panicked; the report was: {report}");
+                }
+            }
             None => eprintln!("evloop: {report}"),
         }
     }

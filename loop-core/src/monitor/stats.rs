@@ -59,6 +59,8 @@ pub struct LoopStats {
     pub io_sources: u64,
     /// Callbacks run.
     pub callbacks_run: u64,
+    /// Threads of the blocking pool (`to_thread`) alive now.
+    pub blocking_threads: u64,
     /// How long polls took (measuring on only).
     pub poll_time: Option<Summary>,
     /// From a task's wake to its poll (measuring on only).
@@ -90,6 +92,7 @@ impl LoopStats {
             timer_store_size: timers.capacity() as u64,
             io_sources: core.reactor.borrow().source_count() as u64,
             callbacks_run: c.callbacks_run.get(),
+            blocking_threads: core.blocking_threads() as u64,
             poll_time,
             schedule_latency,
             timer_lateness,

@@ -78,10 +78,13 @@ impl<S: mio::event::Source> IoSource<S> {
         if *ready {
             return Poll::Ready(());
         }
-        match waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *waker = Some(cx.waker().clone()),
-        }
+        let old = match waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            _ => waker.replace(cx.waker().clone()),
+        };
+        // Dropped after the borrow ends: a waker's drop may re-enter.
+        drop(reactor);
+        drop(old);
         Poll::Pending
     }
 

@@ -9,11 +9,15 @@
 //! clears the flag before draining the channel (step 2 of the tick), so a
 //! message sent during the drain turns it on again and is seen next tick.
 
+pub(crate) mod blocking_pool;
+mod completion;
 mod handle;
 mod remote_task;
+mod to_thread;
 
 pub use handle::LoopHandle;
 pub use remote_task::RemoteTask;
+pub use to_thread::{to_thread, ToThread};
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::EventLoop;
+use crate::core::BlockingConfig;
 use crate::monitor::recorder::MonitorConfig;
 use crate::monitor::SlowPoll;
 
@@ -31,15 +32,58 @@ const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
 ///     evloop::sleep(Duration::from_secs(3600)).await;
 /// });
 /// ```
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct Builder {
     paused_clock: bool,
     monitor: MonitorConfig,
+    blocking: BlockingConfig,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Builder {
+            paused_clock: false,
+            monitor: MonitorConfig::default(),
+            blocking: BlockingConfig {
+                max_threads: 4 * cores,
+                keep_alive: Duration::from_secs(10),
+                shutdown_timeout: Duration::from_secs(300),
+            },
+        }
+    }
 }
 
 impl Builder {
     pub(crate) fn new() -> Builder {
         Builder::default()
+    }
+
+    /// At most this many threads run `to_thread` jobs at once (default:
+    /// four per core); more jobs wait in a queue.
+    ///
+    /// # Panics
+    /// If `n` is zero.
+    pub fn max_blocking_threads(mut self, n: usize) -> Self {
+        assert!(n > 0, "max_blocking_threads must be at least 1");
+        self.blocking.max_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before exiting
+    /// (default 10 s).
+    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Self {
+        self.blocking.keep_alive = keep_alive;
+        self
+    }
+
+    /// How long closing the loop waits for `to_thread` jobs still running
+    /// (default 300 s, like asyncio's `shutdown_default_executor`). Jobs
+    /// still running then are left to finish on their own threads, with a
+    /// warning on stderr.
+    pub fn blocking_shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.blocking.shutdown_timeout = timeout;
+        self
     }
 
     /// Use a paused (virtual) clock. It starts at the real now and, whenever
@@ -100,7 +144,7 @@ impl Builder {
         if monitor.slow_poll_threshold.is_none() && (debug || monitor.on_slow_poll.is_some()) {
             monitor.slow_poll_threshold = Some(DEFAULT_SLOW_POLL);
         }
-        EventLoop::from_builder(self.paused_clock, &monitor)
+        EventLoop::from_builder(self.paused_clock, &monitor, self.blocking)
     }
 }
 
@@ -109,6 +153,7 @@ impl fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("paused_clock", &self.paused_clock)
             .field("monitor", &self.monitor)
+            .field("blocking", &self.blocking)
             .finish()
     }
 }

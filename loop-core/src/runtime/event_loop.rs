@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use super::Builder;
 use crate::context::{self, Enter};
-use crate::core::Core;
+use crate::core::{BlockingConfig, Core};
 use crate::monitor::recorder::MonitorConfig;
 use crate::monitor::LoopStats;
 use crate::remote::LoopHandle;
@@ -21,6 +21,8 @@ use crate::task::TaskError;
 const CLOSE_ROUNDS: usize = 64;
 /// Ticks per round at close.
 const CLOSE_TICKS: usize = 1024;
+/// How long tasks spawned by cleanup during close may keep waiting.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A single-threaded event loop.
 ///
@@ -54,9 +56,13 @@ impl EventLoop {
         Builder::new()
     }
 
-    pub(crate) fn from_builder(paused_clock: bool, monitor: &MonitorConfig) -> io::Result<EventLoop> {
+    pub(crate) fn from_builder(
+        paused_clock: bool,
+        monitor: &MonitorConfig,
+        blocking: BlockingConfig,
+    ) -> io::Result<EventLoop> {
         Ok(EventLoop {
-            core: Core::new(paused_clock, monitor)?,
+            core: Core::new(paused_clock, monitor, blocking)?,
             closed: Cell::new(false),
         })
     }
@@ -141,42 +147,81 @@ impl EventLoop {
             return;
         }
         let core = &self.core;
+        core.close_blocking();
         if std::thread::panicking() || context::is_running() {
             // No turning of the loop here: just drop every future.
             force_drop_all(core);
         } else {
             let _enter = Enter::new(core, "EventLoop::close");
+            // 1. Cancel every task and run until the queue is quiet: cleanup
+            //    that does not wait (destructors, on_cancel hooks) runs here.
+            core.cancel_all();
+            run_until_quiet(core);
+            // 2. Tasks their cleanup spawned may wait (a timer, a socket):
+            //    keep the loop turning, for at most CLOSE_GRACE.
+            let deadline = core.clock.now() + CLOSE_GRACE;
+            let wake_up = crate::call_at(deadline, || {});
+            while core.tasks.borrow().len() > 0 && core.clock.now() < deadline {
+                core.tick(None, true);
+            }
+            wake_up.cancel();
+            // 3. Whatever is left is cancelled; a task that keeps spawning
+            //    cannot hold the loop open: spawning now yields tasks that
+            //    are cancelled before they start.
             for _ in 0..CLOSE_ROUNDS {
                 if core.cancel_all() == 0 {
                     break;
                 }
-                for _ in 0..CLOSE_TICKS {
-                    core.tick(None, false);
-                    if core.ready.borrow().is_empty() {
-                        break;
-                    }
-                }
+                run_until_quiet(core);
             }
             force_drop_all(core);
         }
+        // Stop taking messages before waiting for blocking jobs: a job that
+        // waits for the loop (a LoopHandle::spawn) is then told "cancelled"
+        // instead of waiting forever.
         core.close_queues();
+        core.shutdown_blocking();
     }
 }
 
-/// Drops every remaining task's future, without polling.
-fn force_drop_all(core: &Core) {
-    loop {
-        let live = core.live_tasks();
-        if live.is_empty() {
+/// Ticks without blocking until nothing is ready (bounded).
+fn run_until_quiet(core: &Core) {
+    for _ in 0..CLOSE_TICKS {
+        core.tick(None, false);
+        if core.ready.borrow().is_empty() {
             break;
         }
-        for (slot, generation, task) in live {
-            if core.tasks.borrow_mut().take_scheduled(slot, generation).is_some() {
-                task.drop_future(TaskError::cancelled());
-                core.finish(slot, task);
-            }
+    }
+}
+
+/// Drops every remaining task's future, without polling. Spawning is
+/// disabled first: a task spawned now goes to `doomed`, whose futures are
+/// dropped here in rounds. A chain of destructors that spawn forever is cut
+/// after `CLOSE_ROUNDS` rounds; what is left then is leaked, with a warning.
+fn force_drop_all(core: &Core) {
+    core.closing.set(true);
+    for (slot, generation, task) in core.live_tasks() {
+        if core.tasks.borrow_mut().take_scheduled(slot, generation).is_some() {
+            task.drop_future(TaskError::cancelled());
+            core.finish(slot, task);
         }
     }
+    for _ in 0..CLOSE_ROUNDS {
+        let doomed = std::mem::take(&mut *core.doomed.borrow_mut());
+        if doomed.is_empty() {
+            return;
+        }
+        for task in doomed {
+            task.drop_future(TaskError::cancelled());
+        }
+    }
+    let left = std::mem::take(&mut *core.doomed.borrow_mut());
+    eprintln!(
+        "evloop: while the loop closed, task destructors kept spawning new tasks; \
+         {} of them were leaked without being dropped",
+        left.len()
+    );
+    std::mem::forget(left);
 }
 
 impl Drop for EventLoop {

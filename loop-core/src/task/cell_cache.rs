@@ -15,8 +15,8 @@
 //!   be cached by any loop, and be freed with the class layout.
 //! * A cache only holds blocks that no cell occupies: `release` is called
 //!   after the cell was dropped in place.
-//! * It is bounded: at most `MAX_BYTES` per class; beyond that a released
-//!   block goes back to the allocator. A loop's cache frees its blocks when
+//! * It is bounded: at most `MAX_BYTES` (16 MiB) per loop, all classes
+//!   together; beyond that a released block goes back to the allocator. A loop's cache frees its blocks when
 //!   the loop is dropped. A cell released while no loop runs on the thread
 //!   goes straight back to the allocator.
 
@@ -27,8 +27,8 @@ use std::ptr::NonNull;
 const CLASS_BYTES: usize = 64;
 const CLASSES: usize = 16;
 const ALIGN: usize = 16;
-/// Memory each class may keep for reuse.
-const MAX_BYTES: usize = 8 << 20;
+/// Memory one loop's cache may keep for reuse, all classes together.
+const MAX_BYTES: usize = 16 << 20;
 
 /// The class of a layout, if it has one.
 #[inline]
@@ -69,12 +69,15 @@ pub(crate) unsafe fn release_to_allocator(block: NonNull<u8>, layout: Layout) {
 /// One loop's stock of free cell blocks.
 pub(crate) struct CellCache {
     free: RefCell<[Vec<NonNull<u8>>; CLASSES]>,
+    /// Bytes held in `free`, all classes together.
+    held: std::cell::Cell<usize>,
 }
 
 impl CellCache {
     pub(crate) fn new() -> CellCache {
         CellCache {
             free: RefCell::new(Default::default()),
+            held: std::cell::Cell::new(0),
         }
     }
 
@@ -83,6 +86,7 @@ impl CellCache {
     pub(crate) fn acquire(&self, layout: Layout) -> NonNull<u8> {
         if let Some(class) = class_of(layout) {
             if let Some(block) = self.free.borrow_mut()[class].pop() {
+                self.held.set(self.held.get() - (class + 1) * CLASS_BYTES);
                 return block;
             }
         }
@@ -97,10 +101,10 @@ impl CellCache {
     #[inline]
     pub(crate) unsafe fn release(&self, block: NonNull<u8>, layout: Layout) {
         if let Some(class) = class_of(layout) {
-            let mut free = self.free.borrow_mut();
-            let list = &mut free[class];
-            if list.len() < MAX_BYTES / ((class + 1) * CLASS_BYTES) {
-                list.push(block);
+            let size = (class + 1) * CLASS_BYTES;
+            if self.held.get() + size <= MAX_BYTES {
+                self.free.borrow_mut()[class].push(block);
+                self.held.set(self.held.get() + size);
                 return;
             }
         }

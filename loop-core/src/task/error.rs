@@ -25,6 +25,8 @@ pub struct TaskError {
 
 enum Repr {
     Cancelled,
+    /// The work was never started: the loop was closing.
+    Refused(&'static str),
     // The Mutex makes the error `Sync` (a panic payload is only `Send`),
     // so a `TaskError` fits in a `Box<dyn Error + Send + Sync>`.
     Panic(Box<Mutex<Box<dyn Any + Send + 'static>>>),
@@ -35,15 +37,28 @@ impl TaskError {
         TaskError { repr: Repr::Cancelled }
     }
 
+    pub(crate) fn refused(why: &'static str) -> TaskError {
+        TaskError {
+            repr: Repr::Refused(why),
+        }
+    }
+
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> TaskError {
         TaskError {
             repr: Repr::Panic(Box::new(Mutex::new(payload))),
         }
     }
 
-    /// True if the task was cancelled (its future was dropped).
+    /// True if the task was cancelled (its future was dropped), or its work
+    /// was refused because the loop was closing (see [`is_refused`](Self::is_refused)).
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.repr, Repr::Cancelled | Repr::Refused(_))
+    }
+
+    /// True if the work never started because the loop was closing (for
+    /// example `to_thread` called while `run` cancels the remaining tasks).
+    pub fn is_refused(&self) -> bool {
+        matches!(self.repr, Repr::Refused(_))
     }
 
     /// True if the task panicked.
@@ -66,7 +81,7 @@ impl TaskError {
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, TaskError> {
         match self.repr {
             Repr::Panic(p) => Ok((*p).into_inner().unwrap_or_else(|poison| poison.into_inner())),
-            Repr::Cancelled => Err(self),
+            Repr::Cancelled | Repr::Refused(_) => Err(self),
         }
     }
 
@@ -87,6 +102,7 @@ impl fmt::Debug for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("TaskError::Cancelled"),
+            Repr::Refused(why) => write!(f, "TaskError::Refused({why:?})"),
             Repr::Panic(_) => match self.panic_message() {
                 Some(msg) => write!(f, "TaskError::Panic({msg:?})"),
                 None => f.write_str("TaskError::Panic(..)"),
@@ -99,6 +115,7 @@ impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => f.write_str("task was cancelled"),
+            Repr::Refused(why) => f.write_str(why),
             Repr::Panic(_) => match self.panic_message() {
                 Some(msg) => write!(f, "task panicked: {msg}"),
                 None => f.write_str("task panicked"),

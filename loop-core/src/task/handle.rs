@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use super::error::TaskError;
 use super::id::TaskId;
-use super::raw::OutputRef;
+use super::raw::{OutputRef, TaskRef};
 
 /// A spawned task (asyncio's `Task`). Await it for the task's result.
 ///
@@ -51,14 +51,27 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        let task = self.output.task();
-        if !task.request_cancel() {
-            return false;
+        cancel(self.output.task())
+    }
+
+    /// A second, reference-counted right to cancel this task, for code that
+    /// must be able to cancel it after the `Task` itself was handed on (a
+    /// task group gives the handle to its caller and keeps this).
+    ///
+    /// ```
+    /// # use evloop_core as evloop;
+    /// evloop::run(async {
+    ///     let task = evloop::spawn(std::future::pending::<()>());
+    ///     let canceller = task.cancel_handle();
+    ///     assert!(canceller.cancel());
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    ///     assert!(canceller.is_finished());
+    /// });
+    /// ```
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle {
+            task: self.output.task().clone(),
         }
-        // Queue it like any wake: at once if its loop runs on this thread,
-        // else through the loop's remote queue, drained when the loop runs.
-        crate::context::wake(task.place());
-        true
     }
 
     /// True once the task has finished: returned, panicked, or been cancelled
@@ -75,6 +88,56 @@ impl<T> Task<T> {
     /// The task's name (`Task-N` unless spawned with [`spawn_named`](crate::spawn_named)).
     pub fn name(&self) -> String {
         self.output.task().name()
+    }
+}
+
+/// Requests cancellation: the scheduler drops the future at its next
+/// opportunity. False if the task already finished.
+fn cancel(task: &TaskRef) -> bool {
+    if !task.request_cancel() {
+        return false;
+    }
+    // Queue it like any wake: at once if its loop runs on this thread, else
+    // through the loop's remote queue, drained when the loop runs.
+    crate::context::wake(task.place());
+    true
+}
+
+// A handle holds a pointer to the task's heap cell and nothing pinned: the
+// output never lives in the handle. So it may move after being polled, for
+// any `T`.
+impl<T> Unpin for Task<T> {}
+
+/// The right to cancel a task, separate from its [`Task`] handle; from
+/// [`Task::cancel_handle`]. It keeps the task's cell alive, not the task:
+/// dropping it changes nothing.
+pub struct CancelHandle {
+    task: TaskRef,
+}
+
+impl CancelHandle {
+    /// Like [`Task::cancel`]: false if the task already finished.
+    pub fn cancel(&self) -> bool {
+        cancel(&self.task)
+    }
+
+    /// True once the task has finished.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_complete()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.task.id()
+    }
+}
+
+impl fmt::Debug for CancelHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelHandle")
+            .field("id", &self.id())
+            .field("finished", &self.is_finished())
+            .finish()
     }
 }
 

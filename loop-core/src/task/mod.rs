@@ -12,7 +12,7 @@ pub(crate) mod waker;
 mod yield_now;
 
 pub use error::TaskError;
-pub use handle::Task;
+pub use handle::{CancelHandle, Task};
 pub use id::TaskId;
 pub use spawn::{all_tasks, current_task, spawn, spawn_named, TaskInfo};
 pub use yield_now::{yield_now, YieldNow};

@@ -380,8 +380,21 @@ unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F> {
     unsafe { &mut *ptr.cast::<TaskCell<F>>().as_ref().stage.get() }
 }
 
+/// Drops a value whose destructor may panic, without letting the panic out.
+/// A panic payload whose own destructor panics is leaked rather than dropped.
+fn drop_quietly<T>(value: T) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(again);
+        }
+    }
+}
+
 /// Drops the future where it lies (catching a panicking destructor) and
 /// leaves `result` in the stage; a panicking destructor replaces an `Ok`.
+///
+/// The stage holds a valid value again (`Consumed`) before anything that
+/// could panic runs, so an unwind can never lead to a second drop.
 ///
 /// # Safety
 /// `stage` must be valid, hold `Stage::Running`, and be exclusively ours.
@@ -389,12 +402,21 @@ unsafe fn finish_with<F: Future>(stage: *mut Stage<F>, result: Result<F::Output,
     // SAFETY: the future is pinned inside the cell, so it must be dropped in
     // place, never moved; drop glue still drops every field if one panics.
     let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(stage) }));
-    let result = match (result, dropped) {
-        (Ok(_), Err(panic)) => Err(TaskError::panic(panic)),
-        (result, _) => result,
-    };
     // SAFETY: the old value was dropped just above; writing does not drop it again.
-    unsafe { std::ptr::write(stage, Stage::Finished(result)) };
+    unsafe { std::ptr::write(stage, Stage::Consumed) };
+    let result = match (result, dropped) {
+        (Ok(output), Err(panic)) => {
+            drop_quietly(output);
+            Err(TaskError::panic(panic))
+        }
+        (result, Err(second_panic)) => {
+            drop_quietly(second_panic);
+            result
+        }
+        (result, Ok(())) => result,
+    };
+    // SAFETY: the stage holds `Consumed` (no destructor), and we have exclusive access.
+    unsafe { *stage = Stage::Finished(result) };
 }
 
 unsafe fn poll_cell<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bool {
@@ -443,11 +465,17 @@ unsafe fn take_output_cell<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
 
 unsafe fn dealloc_cell<F: Future>(ptr: NonNull<Header>) {
     let cell = ptr.cast::<TaskCell<F>>();
+    // A panicking output destructor must not abort a loop that is already
+    // unwinding, nor leak the block: catch it, report it, free the block.
     // SAFETY: called once, by the last `TaskRef`: the cell is initialised and
     // nobody else can reach it. It is dropped in place (the future, if still
     // there, never moves), then its block goes back to the cell cache it came
     // from in `allocate`, with the same layout.
-    unsafe { std::ptr::drop_in_place(cell.as_ptr()) };
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(cell.as_ptr()) }));
+    if let Err(payload) = dropped {
+        drop_quietly(payload);
+        eprintln!("evloop: a task's output or name panicked while being dropped; the panic was discarded");
+    }
     let layout = Layout::new::<TaskCell<F>>();
     let kept = crate::context::try_with_core(|core| {
         // SAFETY: the block came from a cell cache's `acquire(layout)` and

@@ -33,7 +33,7 @@ use crate::timer::wheel::TimerKey;
 /// When polled outside a running loop ("no running event loop").
 pub fn sleep(duration: Duration) -> Sleep {
     context::try_with_core(|core| Sleep::after(core, duration)).unwrap_or(Sleep {
-        loop_index: None,
+        loop_id: None,
         deadline: Deadline::After(duration),
         key: None,
         check_clock: true,
@@ -46,7 +46,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// When polled outside a running loop ("no running event loop").
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
-        loop_index: context::try_with_core(|core| core.index()),
+        loop_id: context::try_with_core(|core| core.uid()),
         deadline: Deadline::At(deadline),
         key: None,
         check_clock: true,
@@ -74,7 +74,8 @@ enum Deadline {
 /// it must be polled on the loop it first ran on.
 #[must_use = "a Sleep does nothing unless awaited"]
 pub struct Sleep {
-    loop_index: Option<u16>,
+    /// The loop it belongs to (process-unique id; `None` until first polled).
+    loop_id: Option<u64>,
     deadline: Deadline,
     key: Option<TimerKey>,
     /// False when the deadline was computed as "now + d" with d > 0, so it
@@ -88,7 +89,7 @@ impl Sleep {
     pub(crate) fn after(core: &Core, duration: Duration) -> Sleep {
         let now = core.clock.now();
         Sleep {
-            loop_index: Some(core.index()),
+            loop_id: Some(core.uid()),
             deadline: Deadline::At(now.checked_add(duration).unwrap_or_else(|| far_future(now))),
             key: None,
             check_clock: duration.is_zero(),
@@ -123,12 +124,14 @@ impl Sleep {
     }
 
     fn disarm(&mut self) {
-        if let (Some(key), Some(index)) = (self.key.take(), self.loop_index) {
+        if let (Some(key), Some(id)) = (self.key.take(), self.loop_id) {
             // Without its loop running here the timer cannot be reached; it
             // then fires once, harmlessly, or goes when the loop closes.
             context::try_with_core(|core| {
-                if core.index() == index {
-                    core.timers.borrow_mut().remove(key);
+                if core.uid() == id {
+                    // Dropped after the borrow ends: a waker's drop may re-enter.
+                    let payload = core.timers.borrow_mut().remove(key);
+                    drop(payload);
                 }
             });
         }
@@ -141,10 +144,10 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         context::with_core("polling evloop::sleep", |core| {
-            match this.loop_index {
-                None => this.loop_index = Some(core.index()),
-                Some(index) => assert!(
-                    index == core.index(),
+            match this.loop_id {
+                None => this.loop_id = Some(core.uid()),
+                Some(id) => assert!(
+                    id == core.uid(),
                     "a Sleep was polled on a different event loop than the one it started on"
                 ),
             }
@@ -163,7 +166,10 @@ impl Future for Sleep {
                 return match timers.get_mut(key) {
                     Some(TimerPayload::Wake(waker)) => {
                         if !waker.will_wake(cx.waker()) {
-                            *waker = cx.waker().clone();
+                            let old = std::mem::replace(waker, cx.waker().clone());
+                            // Dropped after the borrow ends: a waker's drop may re-enter.
+                            drop(timers);
+                            drop(old);
                         }
                         Poll::Pending
                     }

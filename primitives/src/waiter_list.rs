@@ -1,0 +1,367 @@
+//! The waiter list: the one queue every primitive in this crate parks its
+//! waiting futures on.
+//!
+//! It is a slab of slots (a `Vec` plus a free list) threaded by a doubly
+//! linked FIFO of the slots that are still waiting. A waiting future holds a
+//! [`WaiterKey`] (slot index + generation); with it the future can re-register
+//! its waker or leave the list in O(1) when it is dropped. The file contains no
+//! `unsafe`: links are `u32` indices, not pointers.
+//!
+//! # Protocol
+//!
+//! A slot is in one of three states:
+//!
+//! * **Waiting(waker)** — linked into the FIFO. Created by [`WaiterList::push`].
+//! * **Notified(payload)** — unlinked from the FIFO, still owned by its future.
+//!   Only the primitive moves a slot here, with [`WaiterList::notify_one`] /
+//!   [`WaiterList::notify_n`], which always take the *oldest* waiting slot. The
+//!   payload is the unit being handed over: the lock, a permit, a reserved
+//!   queue item, a notification, a barrier index.
+//! * **Vacant** — on the free list. Only the *owner* of the key frees a slot:
+//!   [`WaiterList::poll_notified`] frees it when it returns the payload,
+//!   [`WaiterList::remove`] frees it when the future is dropped.
+//!
+//! Consequences the primitives rely on:
+//!
+//! * **FIFO**: waiters are notified in the order they were pushed.
+//! * **Nobody is woken twice for one unit**: a notified slot is unlinked, so
+//!   a second `notify_*` skips it; the payload is given exactly once.
+//! * **Hand-off survives cancellation**: a future dropped after it was
+//!   notified gets its payload back from [`WaiterList::remove`], and the
+//!   primitive passes it on (to the next waiter, or back to its free pool).
+//! * **Keys are never stale**: a slot is freed only through its own key, and a
+//!   key is neither `Clone` nor `Copy`, so a slot cannot be reused while a key
+//!   for it exists. The generation is a debug check of that rule.
+//!
+//! # Re-entrancy
+//!
+//! The slab sits in a `RefCell`. No waker is woken or dropped while it is
+//! borrowed: `notify_one` *returns* the waker so the caller can first finish
+//! updating its own counters and then wake (a waker may, on some executors,
+//! drop or even poll another future that touches this list). `notify_n`
+//! releases the borrow before each wake. Cloning a waker under the borrow is
+//! allowed (a clone does not run user code).
+use std::cell::RefCell;
+use std::fmt;
+use std::mem;
+use std::task::{Poll, Waker};
+
+/// "No slot": the end of a link, or an empty free list.
+const NIL: u32 = u32::MAX;
+
+/// A FIFO of parked wakers with an optional hand-off payload per waiter.
+pub(crate) struct WaiterList<T> {
+    slab: RefCell<Slab<T>>,
+}
+
+/// The right to one slot of a [`WaiterList`]; owned by exactly one future.
+#[derive(Debug)]
+pub(crate) struct WaiterKey {
+    index: u32,
+    generation: u32,
+}
+
+struct Slab<T> {
+    slots: Vec<Slot<T>>,
+    head: u32,
+    tail: u32,
+    free: u32,
+    waiting: usize,
+}
+
+struct Slot<T> {
+    generation: u32,
+    prev: u32,
+    /// Next waiting slot while `Waiting`; next free slot while `Vacant`.
+    next: u32,
+    state: State<T>,
+}
+
+enum State<T> {
+    Vacant,
+    Waiting(Waker),
+    Notified(T),
+}
+
+impl<T> Slab<T> {
+    fn slot(&mut self, key: &WaiterKey) -> &mut Slot<T> {
+        let slot = &mut self.slots[key.index as usize];
+        debug_assert_eq!(slot.generation, key.generation, "stale waiter key");
+        slot
+    }
+
+    fn unlink(&mut self, index: u32) {
+        let (prev, next) = {
+            let slot = &self.slots[index as usize];
+            (slot.prev, slot.next)
+        };
+        if prev == NIL {
+            self.head = next;
+        } else {
+            self.slots[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            self.slots[next as usize].prev = prev;
+        }
+        self.waiting -= 1;
+    }
+
+    /// Puts `index` on the free list and returns what it held.
+    fn free(&mut self, index: u32) -> State<T> {
+        let free = self.free;
+        let slot = &mut self.slots[index as usize];
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.next = free;
+        self.free = index;
+        mem::replace(&mut slot.state, State::Vacant)
+    }
+}
+
+impl<T> WaiterList<T> {
+    /// An empty list; allocates nothing until the first waiter.
+    pub(crate) const fn new() -> Self {
+        WaiterList {
+            slab: RefCell::new(Slab {
+                slots: Vec::new(),
+                head: NIL,
+                tail: NIL,
+                free: NIL,
+                waiting: 0,
+            }),
+        }
+    }
+
+    /// Number of waiters not yet notified.
+    pub(crate) fn len(&self) -> usize {
+        self.slab.borrow().waiting
+    }
+
+    /// True if no waiter is waiting (notified ones do not count).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slab.borrow().head == NIL
+    }
+
+    /// Parks `waker` at the back of the FIFO.
+    pub(crate) fn push(&self, waker: Waker) -> WaiterKey {
+        let mut guard = self.slab.borrow_mut();
+        let slab = &mut *guard;
+        let tail = slab.tail;
+        let index = if slab.free != NIL {
+            let index = slab.free;
+            let slot = &mut slab.slots[index as usize];
+            slab.free = slot.next;
+            slot.prev = tail;
+            slot.next = NIL;
+            slot.state = State::Waiting(waker);
+            index
+        } else {
+            let index = u32::try_from(slab.slots.len())
+                .ok()
+                .filter(|&i| i != NIL)
+                .expect("too many waiters on one primitive");
+            slab.slots.push(Slot {
+                generation: 0,
+                prev: tail,
+                next: NIL,
+                state: State::Waiting(waker),
+            });
+            index
+        };
+        if tail == NIL {
+            slab.head = index;
+        } else {
+            slab.slots[tail as usize].next = index;
+        }
+        slab.tail = index;
+        slab.waiting += 1;
+        let generation = slab.slots[index as usize].generation;
+        WaiterKey { index, generation }
+    }
+
+    /// Checks the waiter behind `key` (which must be `Some`).
+    ///
+    /// Notified: frees the slot, sets `*key = None` and returns the payload.
+    /// Still waiting: stores `waker` if it differs from the stored one and
+    /// returns `Pending`.
+    pub(crate) fn poll_notified(&self, key: &mut Option<WaiterKey>, waker: &Waker) -> Poll<T> {
+        let k = key.as_ref().expect("poll_notified without a key");
+        let mut slab = self.slab.borrow_mut();
+        let slot = slab.slot(k);
+        match &mut slot.state {
+            State::Waiting(stored) => {
+                if stored.will_wake(waker) {
+                    return Poll::Pending;
+                }
+                let old = mem::replace(stored, waker.clone());
+                drop(slab);
+                drop(old);
+                Poll::Pending
+            }
+            State::Notified(_) => {
+                let index = k.index;
+                *key = None;
+                match slab.free(index) {
+                    State::Notified(payload) => Poll::Ready(payload),
+                    _ => unreachable!(),
+                }
+            }
+            State::Vacant => unreachable!("waiter key points at a vacant slot"),
+        }
+    }
+
+    /// Leaves the list (the owning future is being dropped). Returns the
+    /// payload if the waiter had been notified but had not taken it yet: the
+    /// caller must pass that unit on. `None` if the key was `None` or the
+    /// waiter was still waiting.
+    pub(crate) fn remove(&self, key: &mut Option<WaiterKey>) -> Option<T> {
+        let k = key.take()?;
+        let mut slab = self.slab.borrow_mut();
+        let waiting = matches!(slab.slot(&k).state, State::Waiting(_));
+        if waiting {
+            slab.unlink(k.index);
+        }
+        let state = slab.free(k.index);
+        drop(slab);
+        match state {
+            State::Notified(payload) => Some(payload),
+            // The waker (if any) is dropped here, after the borrow ended.
+            _ => None,
+        }
+    }
+
+    /// Hands `payload` to the oldest waiter and returns its waker, which the
+    /// caller must wake once its own state is consistent. `Err(payload)` if
+    /// nobody is waiting.
+    pub(crate) fn notify_one(&self, payload: T) -> Result<Waker, T> {
+        let mut slab = self.slab.borrow_mut();
+        let index = slab.head;
+        if index == NIL {
+            return Err(payload);
+        }
+        slab.unlink(index);
+        match mem::replace(&mut slab.slots[index as usize].state, State::Notified(payload)) {
+            State::Waiting(waker) => Ok(waker),
+            _ => unreachable!("a linked slot is always waiting"),
+        }
+    }
+
+    /// Notifies up to `n` of the waiters present now, oldest first, each with
+    /// the payload `payload()` returns, and wakes them. Waiters that arrive
+    /// while this runs are not counted. Returns how many were notified.
+    pub(crate) fn notify_n(&self, n: usize, mut payload: impl FnMut() -> T) -> usize {
+        let n = n.min(self.len());
+        for done in 0..n {
+            let mut slab = self.slab.borrow_mut();
+            let index = slab.head;
+            if index == NIL {
+                return done;
+            }
+            slab.unlink(index);
+            let old = mem::replace(&mut slab.slots[index as usize].state, State::Notified(payload()));
+            drop(slab);
+            if let State::Waiting(waker) = old {
+                waker.wake();
+            }
+        }
+        n
+    }
+
+    /// Notifies every waiter present now (see [`WaiterList::notify_n`]).
+    pub(crate) fn notify_all(&self, payload: impl FnMut() -> T) -> usize {
+        self.notify_n(usize::MAX, payload)
+    }
+}
+
+impl<T> fmt::Debug for WaiterList<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.slab.try_borrow() {
+            Ok(slab) => f.debug_struct("WaiterList").field("waiting", &slab.waiting).finish(),
+            Err(_) => f.debug_struct("WaiterList").finish_non_exhaustive(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::CountingWaker;
+
+    #[test]
+    fn fifo_order_and_removal() {
+        let list = WaiterList::<u32>::new();
+        let (w, _) = CountingWaker::pair();
+        let mut a = Some(list.push(w.clone()));
+        let mut b = Some(list.push(w.clone()));
+        let mut c = Some(list.push(w.clone()));
+        assert_eq!(list.len(), 3);
+        assert_eq!(list.remove(&mut b), None);
+        assert!(b.is_none());
+        assert_eq!(list.len(), 2);
+        list.notify_one(1).unwrap();
+        list.notify_one(2).unwrap();
+        assert_eq!(list.notify_one(3).unwrap_err(), 3);
+        assert_eq!(list.poll_notified(&mut c, &w), Poll::Ready(2));
+        assert_eq!(list.poll_notified(&mut a, &w), Poll::Ready(1));
+        assert!(a.is_none() && c.is_none());
+        assert!(list.is_empty());
+    }
+
+    #[test]
+    fn notified_then_removed_returns_payload() {
+        let list = WaiterList::<&str>::new();
+        let (w, count) = CountingWaker::pair();
+        let mut a = Some(list.push(w.clone()));
+        let mut b = Some(list.push(w.clone()));
+        list.notify_one("unit").unwrap().wake();
+        assert_eq!(count.get(), 1);
+        assert_eq!(list.remove(&mut a), Some("unit"));
+        // pass it on
+        list.notify_one("unit").unwrap().wake();
+        assert_eq!(count.get(), 2);
+        assert_eq!(list.poll_notified(&mut b, &w), Poll::Ready("unit"));
+    }
+
+    #[test]
+    fn slots_are_reused_and_links_stay_consistent() {
+        let list = WaiterList::<usize>::new();
+        let (w, _) = CountingWaker::pair();
+        let mut keys: Vec<Option<WaiterKey>> = (0..8).map(|_| Some(list.push(w.clone()))).collect();
+        for i in [0usize, 3, 7, 5] {
+            list.remove(&mut keys[i]);
+        }
+        for _ in 0..4 {
+            keys.push(Some(list.push(w.clone())));
+        }
+        assert_eq!(list.slab.borrow().slots.len(), 8);
+        let woke = list.notify_all({
+            let mut i = 0;
+            move || {
+                i += 1;
+                i
+            }
+        });
+        assert_eq!(woke, 8);
+        let order: Vec<usize> = [1usize, 2, 4, 6, 8, 9, 10, 11]
+            .iter()
+            .map(|&i| match list.poll_notified(&mut keys[i], &w) {
+                Poll::Ready(v) => v,
+                Poll::Pending => panic!("not notified"),
+            })
+            .collect();
+        assert_eq!(order, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn re_register_replaces_waker() {
+        let list = WaiterList::<()>::new();
+        let (w1, c1) = CountingWaker::pair();
+        let (w2, c2) = CountingWaker::pair();
+        let mut k = Some(list.push(w1));
+        assert!(list.poll_notified(&mut k, &w2).is_pending());
+        list.notify_one(()).unwrap().wake();
+        assert_eq!((c1.get(), c2.get()), (0, 1));
+        assert!(list.poll_notified(&mut k, &w2).is_ready());
+    }
+}

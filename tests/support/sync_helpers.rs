@@ -1,0 +1,118 @@
+//! Helpers for the `sync_*` integration tests: a seeded PRNG and a driver
+//! that cancels random tasks at random points.
+#![allow(dead_code, unreachable_pub)]
+
+use std::cell::Cell;
+use std::future::Future;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// xorshift64*: small, seeded, repeatable.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// Yields to the loop `n` times.
+pub async fn yields(n: usize) {
+    for _ in 0..n {
+        evloop::yield_now().await;
+    }
+}
+
+/// Spawns `n` tasks made by `make(i, rng)`, then, until every task has
+/// finished (or `max_rounds` rounds passed), makes `n / 100` attempts per
+/// round to cancel a random task, each with probability `percent`, and then
+/// either yields (one tick) or advances the paused clock by 1–5 µs.
+/// Needs a loop with a paused clock. Tasks still unfinished after that are
+/// cancelled and counted as `stuck`. Every task must end either finished
+/// without panicking or cancelled.
+pub async fn cancel_randomly<Fut>(
+    seed: u64,
+    n: usize,
+    percent: u64,
+    max_rounds: usize,
+    mut make: impl FnMut(usize, &mut Rng) -> Fut,
+) -> Outcome
+where
+    Fut: Future<Output = ()> + 'static,
+{
+    let mut rng = Rng::new(seed);
+    let tasks: Vec<_> = (0..n).map(|i| evloop::spawn(make(i, &mut rng))).collect();
+    // A task whose cancellation is pending still reports `cancel() == true`:
+    // count each task once.
+    let mut was_cancelled = vec![false; n];
+    let mut cancelled = 0;
+    for _ in 0..max_rounds {
+        if tasks.iter().all(|t| t.is_finished()) {
+            break;
+        }
+        for _ in 0..(n / 100).max(1) {
+            let i = rng.below(n);
+            if rng.chance(percent) && !was_cancelled[i] && tasks[i].cancel() {
+                was_cancelled[i] = true;
+                cancelled += 1;
+            }
+        }
+        if rng.chance(50) {
+            evloop::yield_now().await;
+        } else {
+            evloop::advance(Duration::from_micros(rng.below(5) as u64 + 1)).await;
+        }
+    }
+    // Whatever is still blocked now is cancelled too, and reported.
+    let mut stuck = 0;
+    for (t, was) in tasks.iter().zip(&was_cancelled) {
+        if !was && t.cancel() {
+            stuck += 1;
+        }
+    }
+    for t in tasks {
+        if let Err(e) = t.await {
+            assert!(e.is_cancelled(), "a stress task failed: {e}");
+        }
+    }
+    Outcome { cancelled, stuck }
+}
+
+/// What [`cancel_randomly`] did.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    /// Tasks cancelled at random points.
+    pub cancelled: usize,
+    /// Tasks still unfinished when the rounds ran out (then cancelled).
+    pub stuck: usize,
+}
+
+/// A counter that goes up while a `Held` is alive (cancellation included).
+pub struct Held(Rc<Cell<usize>>);
+
+impl Held {
+    pub fn new(c: &Rc<Cell<usize>>) -> Self {
+        c.set(c.get() + 1);
+        Held(c.clone())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}

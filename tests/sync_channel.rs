@@ -1,0 +1,165 @@
+//! oneshot and channel on the evloop loop.
+
+mod support;
+#[path = "support/sync_helpers.rs"]
+mod sync_helpers;
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use evloop::sync::{channel, oneshot};
+use support::paused;
+use sync_helpers::{cancel_randomly, yields};
+
+#[test]
+fn oneshot_delivers_once_and_reports_a_dropped_sender() {
+    evloop::run(async {
+        let (tx, rx) = oneshot::channel();
+        let t = evloop::spawn(rx);
+        yields(2).await;
+        tx.send(42).unwrap();
+        assert_eq!(t.await.unwrap(), Ok(42));
+
+        let (tx, rx) = oneshot::channel::<()>();
+        let t = evloop::spawn(rx);
+        yields(2).await;
+        drop(tx);
+        assert_eq!(t.await.unwrap(), Err(oneshot::RecvError));
+
+        let (tx, rx) = oneshot::channel();
+        drop(rx);
+        assert!(tx.is_closed());
+        assert_eq!(tx.send("back"), Err("back"));
+    });
+}
+
+#[test]
+fn channel_closes_when_all_senders_drop_after_draining() {
+    evloop::run(async {
+        let (tx, mut rx) = channel::bounded(2);
+        let producers: Vec<_> = (0..3)
+            .map(|p| {
+                let tx = tx.clone();
+                evloop::spawn(async move {
+                    for i in 0..5 {
+                        tx.send(p * 10 + i).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut got = Vec::new();
+        while let Some(v) = rx.recv().await {
+            got.push(v);
+        }
+        for p in producers {
+            p.await.unwrap();
+        }
+        got.sort();
+        let mut expected: Vec<_> = (0..3).flat_map(|p| (0..5).map(move |i| p * 10 + i)).collect();
+        expected.sort();
+        assert_eq!(got, expected);
+    });
+}
+
+#[test]
+fn dropping_the_receiver_fails_blocked_senders_with_their_value() {
+    evloop::run(async {
+        let (tx, rx) = channel::bounded(1);
+        tx.send(String::from("kept")).await.unwrap();
+        let tx2 = tx.clone();
+        let blocked = evloop::spawn(async move { tx2.send(String::from("mine")).await });
+        yields(2).await;
+        drop(rx);
+        let err = blocked.await.unwrap().unwrap_err();
+        assert_eq!(err.0, "mine");
+        assert!(tx.is_closed());
+        assert_eq!(tx.send(String::from("late")).await.unwrap_err().into_inner(), "late");
+    });
+}
+
+#[test]
+fn receiver_is_a_stream() {
+    use futures::StreamExt;
+    evloop::run(async {
+        let (tx, rx) = channel::unbounded();
+        for i in 0..5 {
+            tx.try_send(i).unwrap();
+        }
+        drop(tx);
+        let all: Vec<i32> = rx.collect().await;
+        assert_eq!(all, [0, 1, 2, 3, 4]);
+    });
+}
+
+#[test]
+fn cancellation_stress_channel_every_value_accounted() {
+    for seed in 0..10 {
+        paused().block_on(async move {
+            let (tx, mut rx) = channel::bounded::<u64>(4);
+            let sent = Rc::new(Cell::new(0u64));
+            let received = Rc::new(Cell::new(0u64));
+            let r = received.clone();
+            let consumer = evloop::spawn(async move {
+                while let Some(v) = rx.recv().await {
+                    r.set(r.get() + v);
+                    evloop::sleep(Duration::from_micros(1)).await;
+                }
+            });
+            let out = cancel_randomly(seed, 1000, 30, 200_000, |i, rng| {
+                let (tx, sent) = (tx.clone(), sent.clone());
+                let nap = Duration::from_micros(rng.below(20) as u64);
+                async move {
+                    for k in 0..4u64 {
+                        let v = i as u64 * 10 + k + 1;
+                        tx.send(v).await.unwrap();
+                        sent.set(sent.get() + v);
+                        evloop::sleep(nap).await;
+                    }
+                }
+            })
+            .await;
+            drop(tx);
+            consumer.await.unwrap(); // closes once every sender is gone
+            assert_eq!(out.stuck, 0, "seed {seed}: a sender was never given its slot");
+            assert!(out.cancelled > 100, "{out:?}");
+            assert_eq!(sent.get(), received.get(), "seed {seed}");
+        });
+    }
+}
+
+#[test]
+fn cancellation_stress_oneshot() {
+    paused().block_on(async {
+        let delivered = Rc::new(Cell::new(0usize));
+        let refused = Rc::new(Cell::new(0usize));
+        let out = cancel_randomly(7, 2000, 30, 100_000, |i, rng| {
+            let (delivered, refused) = (delivered.clone(), refused.clone());
+            let nap = Duration::from_micros(rng.below(20) as u64);
+            async move {
+                let (tx, rx) = oneshot::channel();
+                let recv = evloop::spawn(rx);
+                evloop::sleep(nap).await;
+                if i % 5 == 0 {
+                    recv.cancel();
+                    yields(1).await;
+                }
+                match tx.send(i) {
+                    Ok(()) => {
+                        assert_eq!(recv.await.unwrap(), Ok(i));
+                        delivered.set(delivered.get() + 1);
+                    }
+                    Err(v) => {
+                        assert_eq!(v, i);
+                        refused.set(refused.get() + 1);
+                    }
+                }
+            }
+        })
+        .await;
+        assert_eq!(out.stuck, 0);
+        assert_eq!(delivered.get() + refused.get() + out.cancelled, 2000);
+        assert!(refused.get() > 0);
+    });
+}
