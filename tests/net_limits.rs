@@ -23,9 +23,9 @@ fn rlimit_nofile() -> libc::rlimit {
     lim
 }
 
-fn set_soft_nofile(soft: u64) {
+fn set_soft_nofile(soft: libc::rlim_t) {
     let lim = libc::rlimit {
-        rlim_cur: soft as libc::rlim_t,
+        rlim_cur: soft,
         rlim_max: rlimit_nofile().rlim_max,
     };
     // SAFETY: setrlimit reads one `rlimit` through the valid pointer.
@@ -37,13 +37,13 @@ fn set_soft_nofile(soft: u64) {
 fn five_thousand_connections_held_open_are_all_served() {
     // Both ends live in this process: two descriptors per connection. Only
     // ever raised, so other tests in this binary are not disturbed.
-    let wanted: u64 = 5_000;
+    let wanted: libc::rlim_t = 5_000;
     let lim = rlimit_nofile();
     let need = 2 * wanted + 256;
-    if (lim.rlim_cur as u64) < need {
-        set_soft_nofile(need.min(lim.rlim_max as u64));
+    if lim.rlim_cur < need {
+        set_soft_nofile(need.min(lim.rlim_max));
     }
-    let available = rlimit_nofile().rlim_cur as u64;
+    let available = rlimit_nofile().rlim_cur;
     let n = wanted.min(available.saturating_sub(256) / 2) as usize;
     if n < wanted as usize {
         eprintln!("RLIMIT_NOFILE hard limit {} allows only {n} connections", lim.rlim_max);
@@ -116,7 +116,7 @@ fn five_thousand_connections_held_open_are_all_served() {
 }
 
 /// Room for this many accepted connections once the limit is lowered.
-const HEADROOM: u64 = 8;
+const HEADROOM: libc::rlim_t = 8;
 /// Connections the parent opens: several times what fits.
 const CLIENTS: usize = 24;
 
@@ -131,9 +131,9 @@ fn emfile_child() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         // Leave exactly HEADROOM free descriptor numbers under the limit
         // (inherited descriptors can leave gaps).
-        let open: std::collections::HashSet<u64> = std::fs::read_dir("/proc/self/fd")
+        let open: std::collections::HashSet<libc::rlim_t> = std::fs::read_dir("/proc/self/fd")
             .unwrap()
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
             .collect();
         let mut free = 0;
         let mut limit = 0;
