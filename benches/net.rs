@@ -117,7 +117,9 @@ fn echo(c: &mut Criterion) {
     let lp = evloop::EventLoop::new().unwrap();
     g.bench_function("evloop", |b| b.iter_custom(|iters| evloop_echo(&lp, iters)));
     let rt = tokio_rt();
-    g.bench_function("tokio_current_thread", |b| b.iter_custom(|iters| tokio_echo(&rt, iters)));
+    g.bench_function("tokio_current_thread", |b| {
+        b.iter_custom(|iters| tokio_echo(&rt, iters))
+    });
     g.bench_function("async_io_local_executor", |b| b.iter_custom(async_io_echo));
     g.finish();
 }
@@ -221,7 +223,9 @@ fn bulk(c: &mut Criterion) {
     let lp = evloop::EventLoop::new().unwrap();
     g.bench_function("evloop", |b| b.iter_custom(|iters| evloop_bulk(&lp, iters)));
     let rt = tokio_rt();
-    g.bench_function("tokio_current_thread", |b| b.iter_custom(|iters| tokio_bulk(&rt, iters)));
+    g.bench_function("tokio_current_thread", |b| {
+        b.iter_custom(|iters| tokio_bulk(&rt, iters))
+    });
     g.bench_function("async_io_local_executor", |b| b.iter_custom(async_io_bulk));
     g.finish();
 }

@@ -64,6 +64,5 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub mod net;
 pub mod signal;
 
-/// hyper 1.x on evloop (feature `hyper`).
 #[cfg(feature = "hyper")]
 pub mod hyper;

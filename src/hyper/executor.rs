@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-/// A [`hyper::rt::Executor`](::hyper::rt::Executor) that spawns each future
+/// A [`hyper::rt::Executor`] that spawns each future
 /// on the running loop with [`evloop::spawn`](crate::spawn) and detaches it.
 /// The futures need not be `Send`.
 ///

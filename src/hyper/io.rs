@@ -49,7 +49,12 @@ macro_rules! impl_hyper_io {
             }
 
             fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown(Shutdown::Write))
+                // hyper shuts down after the peer went away too: a socket
+                // that is no longer connected is as shut down as it gets.
+                match self.shutdown(Shutdown::Write) {
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
+                    other => Poll::Ready(other),
+                }
             }
         }
     )*};

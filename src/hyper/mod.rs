@@ -1,6 +1,6 @@
 //! hyper 1.x on evloop (cargo feature `hyper`).
 //!
-//! - [`hyper::rt::Read`](::hyper::rt::Read) and
+//! - [`hyper::rt::Read`] and
 //!   [`Write`](::hyper::rt::Write) are implemented directly for
 //!   [`TcpStream`](crate::net::TcpStream) and
 //!   [`UnixStream`](crate::net::UnixStream): hand a stream to

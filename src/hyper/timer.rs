@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-/// A [`hyper::rt::Timer`](::hyper::rt::Timer) backed by
+/// A [`hyper::rt::Timer`] backed by
 /// [`evloop::sleep`](crate::sleep): hyper's timeouts arm and cancel timers in
 /// the loop's wheel and follow its clock (so a paused clock works too).
 #[derive(Clone, Copy, Debug, Default)]
