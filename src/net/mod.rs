@@ -20,6 +20,7 @@
 //! | `asyncio.start_unix_server` / `open_unix_connection` | [`UnixListener`], [`UnixStream::connect`] |
 
 mod accept;
+mod budget;
 mod split;
 pub(crate) mod stream_io;
 mod tcp_listener;

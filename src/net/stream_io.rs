@@ -17,8 +17,29 @@ use std::task::{ready, Context, Poll};
 
 use evloop_core::reactor::{Direction, IoSource};
 
+use super::budget::Budget;
+
+/// A stream socket registered with the loop, with its operation budget.
+pub(crate) struct StreamIo<S: mio::event::Source> {
+    io: IoSource<S>,
+    budget: Budget,
+}
+
+impl<S: mio::event::Source> StreamIo<S> {
+    pub(crate) fn new(io: IoSource<S>) -> StreamIo<S> {
+        StreamIo {
+            io,
+            budget: Budget::default(),
+        }
+    }
+
+    pub(crate) fn get_ref(&self) -> &S {
+        self.io.get_ref()
+    }
+}
+
 /// Reads into `buf`, waiting for readiness if nothing is buffered.
-pub(crate) fn poll_read<S>(io: &IoSource<S>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
+pub(crate) fn poll_read<S>(stream: &StreamIo<S>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
 where
     S: mio::event::Source,
     for<'a> &'a S: Read,
@@ -26,6 +47,15 @@ where
     if buf.is_empty() {
         return Poll::Ready(Ok(0));
     }
+    ready!(stream.budget.poll_proceed(cx));
+    stream.budget.record(read_once(&stream.io, cx, buf))
+}
+
+fn read_once<S>(io: &IoSource<S>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
+where
+    S: mio::event::Source,
+    for<'a> &'a S: Read,
+{
     loop {
         ready!(io.poll_ready(Direction::Read, cx));
         let mut source = io.get_ref();
@@ -44,7 +74,7 @@ where
 }
 
 /// Writes from `buf`, waiting for readiness if the send buffer is full.
-pub(crate) fn poll_write<S>(io: &IoSource<S>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>
+pub(crate) fn poll_write<S>(stream: &StreamIo<S>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>
 where
     S: mio::event::Source,
     for<'a> &'a S: Write,
@@ -52,12 +82,12 @@ where
     if buf.is_empty() {
         return Poll::Ready(Ok(0));
     }
-    poll_write_with(io, cx, buf.len(), |mut s| s.write(buf))
+    poll_write_with(stream, cx, buf.len(), |mut s| s.write(buf))
 }
 
 /// Writes from several buffers with one `writev`.
 pub(crate) fn poll_write_vectored<S>(
-    io: &IoSource<S>,
+    stream: &StreamIo<S>,
     cx: &mut Context<'_>,
     bufs: &[IoSlice<'_>],
 ) -> Poll<io::Result<usize>>
@@ -69,10 +99,23 @@ where
     if len == 0 {
         return Poll::Ready(Ok(0));
     }
-    poll_write_with(io, cx, len, |mut s| s.write_vectored(bufs))
+    poll_write_with(stream, cx, len, |mut s| s.write_vectored(bufs))
 }
 
 fn poll_write_with<S>(
+    stream: &StreamIo<S>,
+    cx: &mut Context<'_>,
+    len: usize,
+    op: impl FnMut(&S) -> io::Result<usize>,
+) -> Poll<io::Result<usize>>
+where
+    S: mio::event::Source,
+{
+    ready!(stream.budget.poll_proceed(cx));
+    stream.budget.record(write_once(&stream.io, cx, len, op))
+}
+
+fn write_once<S>(
     io: &IoSource<S>,
     cx: &mut Context<'_>,
     len: usize,
@@ -101,7 +144,7 @@ where
 /// `recv(2)`, so no `&mut [u8]` over uninitialized bytes is ever formed.
 #[cfg(feature = "hyper")]
 pub(crate) fn poll_read_uninit<S>(
-    io: &IoSource<S>,
+    stream: &StreamIo<S>,
     cx: &mut Context<'_>,
     buf: &mut [std::mem::MaybeUninit<u8>],
 ) -> Poll<io::Result<usize>>
@@ -111,6 +154,19 @@ where
     if buf.is_empty() {
         return Poll::Ready(Ok(0));
     }
+    ready!(stream.budget.poll_proceed(cx));
+    stream.budget.record(read_uninit_once(&stream.io, cx, buf))
+}
+
+#[cfg(feature = "hyper")]
+fn read_uninit_once<S>(
+    io: &IoSource<S>,
+    cx: &mut Context<'_>,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> Poll<io::Result<usize>>
+where
+    S: mio::event::Source + std::os::fd::AsRawFd,
+{
     loop {
         ready!(io.poll_ready(Direction::Read, cx));
         let fd = io.get_ref().as_raw_fd();
@@ -135,13 +191,13 @@ where
 }
 
 /// Fills `buf` completely, or fails with `UnexpectedEof`.
-pub(crate) async fn read_exact<S>(io: &IoSource<S>, mut buf: &mut [u8]) -> io::Result<()>
+pub(crate) async fn read_exact<S>(stream: &StreamIo<S>, mut buf: &mut [u8]) -> io::Result<()>
 where
     S: mio::event::Source,
     for<'a> &'a S: Read,
 {
     while !buf.is_empty() {
-        let n = std::future::poll_fn(|cx| poll_read(io, cx, buf)).await?;
+        let n = std::future::poll_fn(|cx| poll_read(stream, cx, buf)).await?;
         if n == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -154,13 +210,13 @@ where
 }
 
 /// Writes all of `buf`, or fails with `WriteZero`.
-pub(crate) async fn write_all<S>(io: &IoSource<S>, mut buf: &[u8]) -> io::Result<()>
+pub(crate) async fn write_all<S>(stream: &StreamIo<S>, mut buf: &[u8]) -> io::Result<()>
 where
     S: mio::event::Source,
     for<'a> &'a S: Write,
 {
     while !buf.is_empty() {
-        let n = std::future::poll_fn(|cx| poll_write(io, cx, buf)).await?;
+        let n = std::future::poll_fn(|cx| poll_write(stream, cx, buf)).await?;
         if n == 0 {
             return Err(io::Error::new(io::ErrorKind::WriteZero, "the stream accepted no bytes"));
         }

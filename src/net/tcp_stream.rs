@@ -10,7 +10,7 @@ use std::task::Poll;
 use evloop_core::reactor::{Direction, IoSource};
 
 use super::split::{ReadHalf, WriteHalf};
-use super::stream_io;
+use super::stream_io::{self, StreamIo};
 
 /// A TCP connection registered with the running loop.
 ///
@@ -45,7 +45,7 @@ use super::stream_io;
 /// });
 /// ```
 pub struct TcpStream {
-    pub(super) io: IoSource<mio::net::TcpStream>,
+    pub(super) io: StreamIo<mio::net::TcpStream>,
 }
 
 impl TcpStream {
@@ -89,7 +89,7 @@ impl TcpStream {
             }
         })
         .await?;
-        Ok(TcpStream { io })
+        Ok(TcpStream { io: StreamIo::new(io) })
     }
 
     /// Wraps a connected std stream (made non-blocking here).
@@ -103,7 +103,7 @@ impl TcpStream {
 
     pub(crate) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            io: IoSource::new(stream)?,
+            io: StreamIo::new(IoSource::new(stream)?),
         })
     }
 
@@ -173,7 +173,7 @@ impl TcpStream {
         super::split::split(Rc::new(self), |s| s.shutdown(Shutdown::Write))
     }
 
-    pub(crate) fn source(&self) -> &IoSource<mio::net::TcpStream> {
+    pub(crate) fn source(&self) -> &StreamIo<mio::net::TcpStream> {
         &self.io
     }
 }

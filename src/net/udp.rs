@@ -4,7 +4,12 @@ use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
+use std::future::poll_fn;
+use std::task::ready;
+
 use evloop_core::reactor::{Direction, IoSource};
+
+use super::budget::Budget;
 
 /// A UDP socket registered with the running loop.
 ///
@@ -25,6 +30,7 @@ use evloop_core::reactor::{Direction, IoSource};
 /// ```
 pub struct UdpSocket {
     pub(super) io: IoSource<mio::net::UdpSocket>,
+    budget: Budget,
 }
 
 impl UdpSocket {
@@ -39,6 +45,7 @@ impl UdpSocket {
                 Ok(socket) => {
                     return Ok(UdpSocket {
                         io: IoSource::new(socket)?,
+                        budget: Budget::default(),
                     })
                 }
                 Err(e) => last_error = Some(e),
@@ -55,19 +62,20 @@ impl UdpSocket {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
             io: IoSource::new(mio::net::UdpSocket::from_std(socket))?,
+            budget: Budget::default(),
         })
     }
 
     /// Sends one datagram to `target` (its first resolved address).
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
         let target = target.to_socket_addrs()?.next().ok_or_else(super::no_addresses)?;
-        self.io.io(Direction::Write, |s| s.send_to(buf, target)).await
+        self.io(Direction::Write, |s| s.send_to(buf, target)).await
     }
 
     /// Receives one datagram; returns its length (truncated to `buf`) and
     /// sender.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.io(Direction::Read, |s| s.recv_from(buf)).await
+        self.io(Direction::Read, |s| s.recv_from(buf)).await
     }
 
     /// Sets the default destination for [`send`](Self::send) and the only
@@ -85,12 +93,22 @@ impl UdpSocket {
 
     /// Sends one datagram to the connected peer.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |s| s.send(buf)).await
+        self.io(Direction::Write, |s| s.send(buf)).await
     }
 
     /// Receives one datagram from the connected peer.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| s.recv(buf)).await
+        self.io(Direction::Read, |s| s.recv(buf)).await
+    }
+
+    /// Runs `op` when `dir` is ready, within the socket's budget (see
+    /// `net/budget.rs`): a socket that never runs dry yields now and then.
+    async fn io<R>(&self, dir: Direction, mut op: impl FnMut(&mio::net::UdpSocket) -> io::Result<R>) -> io::Result<R> {
+        poll_fn(|cx| {
+            ready!(self.budget.poll_proceed(cx));
+            self.budget.record(self.io.poll_io(dir, cx, &mut op))
+        })
+        .await
     }
 
     /// The local address.

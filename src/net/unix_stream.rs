@@ -13,7 +13,7 @@ use std::time::Duration;
 use evloop_core::reactor::{Direction, IoSource};
 
 use super::split::{ReadHalf, WriteHalf};
-use super::stream_io;
+use super::stream_io::{self, StreamIo};
 
 /// A Unix domain stream socket registered with the running loop: the same
 /// shape as [`TcpStream`](super::TcpStream).
@@ -30,7 +30,7 @@ use super::stream_io;
 /// });
 /// ```
 pub struct UnixStream {
-    pub(super) io: IoSource<mio::net::UnixStream>,
+    pub(super) io: StreamIo<mio::net::UnixStream>,
 }
 
 impl UnixStream {
@@ -71,7 +71,7 @@ impl UnixStream {
             }
         })
         .await?;
-        Ok(UnixStream { io })
+        Ok(UnixStream { io: StreamIo::new(io) })
     }
 
     /// A connected pair of sockets.
@@ -94,7 +94,7 @@ impl UnixStream {
 
     pub(crate) fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            io: IoSource::new(stream)?,
+            io: StreamIo::new(IoSource::new(stream)?),
         })
     }
 
@@ -152,7 +152,7 @@ impl UnixStream {
         super::split::split(Rc::new(self), |s| s.shutdown(Shutdown::Write))
     }
 
-    pub(crate) fn source(&self) -> &IoSource<mio::net::UnixStream> {
+    pub(crate) fn source(&self) -> &StreamIo<mio::net::UnixStream> {
         &self.io
     }
 }
