@@ -227,7 +227,7 @@ mod tests {
         let (wakers, n) = reactor.poll(Some(Duration::from_millis(100)));
         assert!(n >= 2 && wakers.is_empty(), "no wakers registered yet");
         assert!(reactor.state(key_a).writable && reactor.state(key_b).writable);
-        assert!(!reactor.state(key_b).readable);
+        assert!(!reactor.state(key_b).readable && !reactor.state(key_b).read_closed);
 
         // A reader waits on b; a write to a makes b readable and wakes it.
         let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
@@ -253,6 +253,7 @@ mod tests {
         let (wakers, _) = reactor.poll(Some(Duration::from_secs(5)));
         assert_eq!(wakers.len(), 1);
         assert!(reactor.state(key_b).readable);
+        assert!(reactor.state(key_b).read_closed, "the close is remembered");
         assert_eq!(b.read(&mut buf).unwrap(), 0);
         reactor.deregister(key_b, &mut b);
         assert!(!reactor.has_sources());
