@@ -310,3 +310,35 @@ fn one_task_reads_while_another_writes_the_same_stream() {
         });
     });
 }
+
+#[test]
+fn data_and_end_of_stream_arriving_together_are_both_seen() {
+    // A short read forgets the read readiness, unless the event already
+    // reported the close: otherwise this would hang waiting for an edge
+    // that never comes.
+    within(Duration::from_secs(30), || {
+        evloop::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            for round in 0..20 {
+                let sender = std::thread::spawn(move || {
+                    use std::io::Write;
+                    let mut s = std::net::TcpStream::connect(addr).unwrap();
+                    s.write_all(&[round as u8; 100]).unwrap();
+                    // Closed at once: data and FIN travel together.
+                });
+                let (stream, _) = listener.accept().await.unwrap();
+                sender.join().unwrap();
+                let mut buf = [0u8; 4096];
+                let mut got = 0;
+                loop {
+                    match stream.read(&mut buf).await.unwrap() {
+                        0 => break,
+                        n => got += n,
+                    }
+                }
+                assert_eq!(got, 100);
+            }
+        });
+    });
+}
