@@ -351,3 +351,18 @@ fn quit_answers_then_closes() {
         });
     });
 }
+
+#[test]
+fn expiry_options_and_integer_replies() {
+    let mut input = Vec::new();
+    input.extend(b"SET a 1 PX 100000\r\nGET a\r\nSET a 2 NX\r\nSET b -5\r\nINCR b\r\nDECR b\r\nDECR b\r\n");
+    input.extend(b"SET a 3 XX\r\nGET a\r\nSET c x PX 0\r\nEXISTS a b c\r\nDEL a b c\r\nDBSIZE\r\nSET d 1 EX\r\n");
+    input.extend(multibulk(&[b"ECHO", &[b'z'; 1234]]));
+    let mut expected = String::from(
+        "+OK\r\n$1\r\n1\r\n$-1\r\n+OK\r\n:-4\r\n:-5\r\n:-6\r\n+OK\r\n$1\r\n3\r\n\
+         -ERR invalid expire time in 'set' command\r\n:2\r\n:2\r\n:0\r\n-ERR syntax error\r\n$1234\r\n",
+    );
+    expected.push_str(&"z".repeat(1234));
+    expected.push_str("\r\n");
+    assert_eq!(String::from_utf8_lossy(&answer_all(&input)), expected);
+}

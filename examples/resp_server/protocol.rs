@@ -306,8 +306,6 @@ fn printable(b: u8) -> char {
 
 /// Reply encoders.
 pub mod reply {
-    use std::io::Write;
-
     pub fn simple(out: &mut Vec<u8>, s: &str) {
         out.push(b'+');
         out.extend_from_slice(s.as_bytes());
@@ -322,11 +320,18 @@ pub mod reply {
     }
 
     pub fn integer(out: &mut Vec<u8>, n: i64) {
-        let _ = write!(out, ":{n}\r\n");
+        out.push(b':');
+        if n < 0 {
+            out.push(b'-');
+        }
+        decimal(out, n.unsigned_abs());
+        out.extend_from_slice(b"\r\n");
     }
 
     pub fn bulk(out: &mut Vec<u8>, data: &[u8]) {
-        let _ = write!(out, "${}\r\n", data.len());
+        out.push(b'$');
+        decimal(out, data.len() as u64);
+        out.extend_from_slice(b"\r\n");
         out.extend_from_slice(data);
         out.extend_from_slice(b"\r\n");
     }
@@ -336,6 +341,24 @@ pub mod reply {
     }
 
     pub fn array_len(out: &mut Vec<u8>, n: usize) {
-        let _ = write!(out, "*{n}\r\n");
+        out.push(b'*');
+        decimal(out, n as u64);
+        out.extend_from_slice(b"\r\n");
+    }
+
+    /// `n` in decimal, without going through `fmt` (this is the hot path
+    /// of every bulk reply).
+    fn decimal(out: &mut Vec<u8>, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&digits[i..]);
     }
 }
