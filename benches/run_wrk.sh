@@ -6,8 +6,9 @@
 #   bash benches/run_wrk.sh
 #
 # Installs wrk with apt-get if it is missing, builds both examples in
-# release mode, runs `wrk -t1 -c64 -d10s` against each and prints
-# requests/s side by side. Both servers are killed on exit.
+# release mode, runs `wrk -t1 -c64 -d10s` against each, ROUNDS times
+# (default 3, alternating), and prints every run and the best of each side
+# by side. Both servers are killed on exit.
 # Ports: EVLOOP_PORT (8090), TOKIO_PORT (8091); DURATION (10s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 EVLOOP_PORT=${EVLOOP_PORT:-8090}
 TOKIO_PORT=${TOKIO_PORT:-8091}
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 
 if ! command -v wrk >/dev/null; then
     echo "installing wrk..." >&2
@@ -50,15 +52,21 @@ wait_for_port "$EVLOOP_PORT"
 wait_for_port "$TOKIO_PORT"
 
 run() {
-    wrk -t1 -c64 -d"$DURATION" "http://127.0.0.1:$1/" | tee /dev/stderr | awk '/Requests\/sec/ { print $2 }'
+    wrk -t1 -c64 -d"$DURATION" "http://127.0.0.1:$1/" | awk '/Requests\/sec/ { print $2 }'
 }
 
-echo "== evloop (examples/http_server)" >&2
-evloop_rps=$(run "$EVLOOP_PORT")
-echo "== tokio current_thread (examples/http_server_tokio)" >&2
-tokio_rps=$(run "$TOKIO_PORT")
+evloop_runs=()
+tokio_runs=()
+for round in $(seq 1 "$ROUNDS"); do
+    evloop_runs+=("$(run "$EVLOOP_PORT")")
+    tokio_runs+=("$(run "$TOKIO_PORT")")
+    echo "round $round: evloop ${evloop_runs[-1]} req/s, tokio ${tokio_runs[-1]} req/s" >&2
+done
+max() { printf '%s\n' "$@" | sort -g | tail -1; }
+evloop_rps=$(max "${evloop_runs[@]}")
+tokio_rps=$(max "${tokio_runs[@]}")
 
-printf '%-32s %14s\n' "server" "requests/s"
-printf '%-32s %14s\n' "hyper on evloop" "$evloop_rps"
-printf '%-32s %14s\n' "hyper on tokio current_thread" "$tokio_rps"
+printf '%-32s %14s   %s\n' "server (wrk -t1 -c64 -d$DURATION)" "best req/s" "all runs"
+printf '%-32s %14s   %s\n' "hyper on evloop" "$evloop_rps" "${evloop_runs[*]}"
+printf '%-32s %14s   %s\n' "hyper on tokio current_thread" "$tokio_rps" "${tokio_runs[*]}"
 awk -v a="$evloop_rps" -v b="$tokio_rps" 'BEGIN { printf "%-32s %13.2fx\n", "evloop / tokio", a / b }'

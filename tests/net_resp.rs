@@ -4,6 +4,9 @@
 mod support;
 
 #[allow(dead_code)]
+#[path = "../examples/resp_server/busy_poll.rs"]
+mod busy_poll;
+#[allow(dead_code)]
 #[path = "../examples/resp_server/commands.rs"]
 mod commands;
 #[allow(dead_code)]
@@ -272,14 +275,14 @@ fn fuzz_well_formed_requests_behind_garbage_still_get_answers() {
     }
 }
 
-async fn start_server() -> std::net::SocketAddr {
+async fn start_server(busy: Option<Rc<busy_poll::BusyPoll>>) -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let store = Rc::new(RefCell::new(Store::new()));
     let _server = evloop::spawn(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
-            let _connection = evloop::spawn(connection::serve(stream, store.clone()));
+            let _connection = evloop::spawn(connection::serve(stream, store.clone(), busy.clone()));
         }
     });
     addr
@@ -303,7 +306,9 @@ async fn read_n(stream: &TcpStream, n: usize) -> Vec<u8> {
 fn over_a_socket_garbage_never_drops_the_connection_or_the_requests_behind_it() {
     within(Duration::from_secs(60), || {
         evloop::run(async {
-            let addr = start_server().await;
+            // With busy polling on: the answers must not change.
+            let busy = busy_poll::BusyPoll::start(Duration::from_micros(50));
+            let addr = start_server(Some(busy)).await;
             let mut rng = Rng(7);
             for round in 0..50 {
                 let client = TcpStream::connect(addr).await.unwrap();
@@ -343,7 +348,7 @@ fn over_a_socket_garbage_never_drops_the_connection_or_the_requests_behind_it() 
 fn quit_answers_then_closes() {
     within(Duration::from_secs(20), || {
         evloop::run(async {
-            let addr = start_server().await;
+            let addr = start_server(None).await;
             let client = TcpStream::connect(addr).await.unwrap();
             client.write_all(b"PING\r\nQUIT\r\nPING\r\n").await.unwrap();
             let got = read_n(&client, 1000).await;

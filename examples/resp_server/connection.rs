@@ -7,13 +7,14 @@ use std::rc::Rc;
 
 use evloop::net::TcpStream;
 
+use super::busy_poll::BusyPoll;
 use super::commands::{Next, Store};
 use super::protocol::{reply, Args, Parser};
 
 const INITIAL_BUFFER: usize = 16 * 1024;
 
 /// Serves `stream` until the client closes it or sends QUIT.
-pub async fn serve(stream: TcpStream, store: Rc<RefCell<Store>>) -> io::Result<()> {
+pub async fn serve(stream: TcpStream, store: Rc<RefCell<Store>>, busy: Option<Rc<BusyPoll>>) -> io::Result<()> {
     let mut buf = vec![0u8; INITIAL_BUFFER];
     let mut filled = 0;
     let mut out = Vec::with_capacity(INITIAL_BUFFER);
@@ -28,6 +29,9 @@ pub async fn serve(stream: TcpStream, store: Rc<RefCell<Store>>) -> io::Result<(
             return Ok(());
         }
         filled += n;
+        if let Some(busy) = &busy {
+            busy.activity();
+        }
         let (used, next) = answer(
             &mut parser,
             &buf[..filled],
