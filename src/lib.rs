@@ -60,3 +60,9 @@ pub use evloop_primitives as sync;
 /// `Box<dyn Error + Send + Sync>`: the error type that works with `?` and
 /// with anyhow-style error types.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+pub mod net;
+pub mod signal;
+
+#[cfg(feature = "hyper")]
+pub mod hyper;

@@ -40,6 +40,8 @@ pub(crate) struct IoState {
     generation: u32,
     readable: bool,
     writable: bool,
+    /// An event reported the peer closed its sending side (or hung up).
+    read_closed: bool,
     read_waker: Option<Waker>,
     write_waker: Option<Waker>,
 }
@@ -99,6 +101,7 @@ impl Reactor {
             generation,
             readable: false,
             writable: false,
+            read_closed: false,
             read_waker: None,
             write_waker: None,
         });
@@ -149,6 +152,7 @@ impl Reactor {
             count += 1;
             if event.is_readable() || event.is_read_closed() || event.is_error() {
                 state.readable = true;
+                state.read_closed |= event.is_read_closed();
                 wakers.extend(state.read_waker.take());
             }
             if event.is_writable() || event.is_write_closed() || event.is_error() {
@@ -223,7 +227,7 @@ mod tests {
         let (wakers, n) = reactor.poll(Some(Duration::from_millis(100)));
         assert!(n >= 2 && wakers.is_empty(), "no wakers registered yet");
         assert!(reactor.state(key_a).writable && reactor.state(key_b).writable);
-        assert!(!reactor.state(key_b).readable);
+        assert!(!reactor.state(key_b).readable && !reactor.state(key_b).read_closed);
 
         // A reader waits on b; a write to a makes b readable and wakes it.
         let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
@@ -249,6 +253,7 @@ mod tests {
         let (wakers, _) = reactor.poll(Some(Duration::from_secs(5)));
         assert_eq!(wakers.len(), 1);
         assert!(reactor.state(key_b).readable);
+        assert!(reactor.state(key_b).read_closed, "the close is remembered");
         assert_eq!(b.read(&mut buf).unwrap(), 0);
         reactor.deregister(key_b, &mut b);
         assert!(!reactor.has_sources());

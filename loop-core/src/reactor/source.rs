@@ -95,6 +95,16 @@ impl<S: mio::event::Source> IoSource<S> {
         *reactor.state(self.key).flag(dir).0 = false;
     }
 
+    /// True once a readiness event has reported that the peer closed its
+    /// sending side (or hung up). A stream uses it to skip the `WouldBlock`
+    /// probe after a short read: it may forget the read readiness after a
+    /// read that returned fewer bytes than asked only if no close is
+    /// pending, since a close seen in an event already consumed would never
+    /// produce another edge.
+    pub fn is_read_closed(&self) -> bool {
+        self.core.reactor.borrow_mut().state(self.key).read_closed
+    }
+
     /// Tries `op` whenever `dir` is ready, until it returns something other
     /// than `WouldBlock`.
     pub fn poll_io<R>(

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# redis-benchmark against redis-server and evloop's RESP server
+# (examples/resp_server), both single-threaded, on loopback. The evloop
+# server runs twice: as is, and with `--busy-poll-us 50` (it polls for I/O
+# without sleeping for 50 µs after each request; see
+# examples/resp_server/busy_poll.rs).
+#
+#   bash benches/run_redis_benchmark.sh
+#
+# Installs redis-server and redis-tools with apt-get if they are missing,
+# builds the example in release mode, runs
+#   redis-benchmark -t ping,set,get -n 200000 -c 50 -q        (plain)
+#   redis-benchmark -t ping,set,get -n 200000 -c 50 -P 16 -q  (pipelined)
+# against each server in turn, ROUNDS times (default 3, alternating the
+# servers), and prints the best requests/s of each side by side: on a
+# shared machine a single run mostly measures the neighbours.
+# The servers are killed on exit. Ports: REDIS_PORT (6390), EVLOOP_PORT
+# (6391), EVLOOP_SPIN_PORT (6392).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REDIS_PORT=${REDIS_PORT:-6390}
+EVLOOP_PORT=${EVLOOP_PORT:-6391}
+EVLOOP_SPIN_PORT=${EVLOOP_SPIN_PORT:-6392}
+REQUESTS=${REQUESTS:-200000}
+CLIENTS=${CLIENTS:-50}
+ROUNDS=${ROUNDS:-3}
+
+if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
+    echo "installing redis-server and redis-tools..." >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
+fi
+
+cargo build --release --example resp_server >&2
+evloop_bin=target/release/examples/resp_server
+
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT INT TERM
+
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --io-threads 1 --daemonize no --loglevel warning >/dev/null &
+pids+=($!)
+"$evloop_bin" --port "$EVLOOP_PORT" >/dev/null &
+pids+=($!)
+"$evloop_bin" --port "$EVLOOP_SPIN_PORT" --busy-poll-us 50 >/dev/null &
+pids+=($!)
+
+wait_for_port() {
+    for _ in $(seq 1 100); do
+        if redis-cli -p "$1" ping >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    echo "nothing answers PING on port $1" >&2
+    exit 1
+}
+wait_for_port "$REDIS_PORT"
+wait_for_port "$EVLOOP_PORT"
+wait_for_port "$EVLOOP_SPIN_PORT"
+
+# Prints "TEST rps" lines, e.g. "PING_INLINE 123456.79".
+bench() {
+    redis-benchmark -h 127.0.0.1 -p "$1" -t ping,set,get -n "$REQUESTS" -c "$CLIENTS" -q "${@:2}" 2>/dev/null |
+        tr '\r' '\n' | awk -F': ' '/requests per second/ { split($2, a, " "); print $1, a[1] }'
+}
+
+# Best of several "TEST rps" listings.
+best() {
+    awk 'NF == 2 { if (!($1 in max) || $2 > max[$1]) max[$1] = $2; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+         END { for (i = 0; i < n; i++) print order[i], max[order[i]] }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+
+printf '%-20s %13s %13s %7s %15s %7s\n' "best of $ROUNDS" "redis-server" "evloop" "ratio" "evloop busy50" "ratio"
+for mode in plain pipelined; do
+    if [ "$mode" = plain ]; then extra=(); else extra=(-P 16); fi
+    redis_all=""
+    evloop_all=""
+    spin_all=""
+    for _ in $(seq 1 "$ROUNDS"); do
+        redis_all+=$(bench "$REDIS_PORT" "${extra[@]}")$'\n'
+        evloop_all+=$(bench "$EVLOOP_PORT" "${extra[@]}")$'\n'
+        spin_all+=$(bench "$EVLOOP_SPIN_PORT" "${extra[@]}")$'\n'
+    done
+    redis_out=$(best <<<"$redis_all")
+    evloop_out=$(best <<<"$evloop_all")
+    spin_out=$(best <<<"$spin_all")
+    while read -r test redis_rps; do
+        evloop_rps=$(awk -v t="$test" '$1 == t { print $2 }' <<<"$evloop_out")
+        spin_rps=$(awk -v t="$test" '$1 == t { print $2 }' <<<"$spin_out")
+        label="$test"
+        [ "$mode" = pipelined ] && label="$test -P 16"
+        printf '%-20s %13s %13s %7s %15s %7s\n' "$label" "$redis_rps" "$evloop_rps" "$(ratio "$evloop_rps" "$redis_rps")" \
+            "$spin_rps" "$(ratio "$spin_rps" "$redis_rps")"
+    done <<<"$redis_out"
+done

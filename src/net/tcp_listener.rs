@@ -1,0 +1,99 @@
+//! `TcpListener`: accepting TCP connections on the loop.
+
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use evloop_core::reactor::IoSource;
+
+use super::TcpStream;
+
+/// A TCP socket listening for connections, registered with the running
+/// loop.
+///
+/// [`accept`](Self::accept) rides out running out of file descriptors
+/// (`EMFILE`, `ENFILE`) or kernel memory: it sleeps 10 ms, doubling up to
+/// 100 ms, and tries again, so a server neither dies nor spins when it hits
+/// its limit, and serves the waiting connections once descriptors free up.
+///
+/// ```
+/// use evloop::net::{TcpListener, TcpStream};
+///
+/// evloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let client = evloop::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+///     let (stream, peer) = listener.accept().await.unwrap();
+///     let client = client.await.unwrap();
+///     assert_eq!(peer, client.local_addr().unwrap());
+///     assert_eq!(stream.peer_addr().unwrap(), peer);
+/// });
+/// ```
+pub struct TcpListener {
+    pub(super) io: IoSource<mio::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` (the first resolved address that works) and starts
+    /// listening, with `SO_REUSEADDR` set and a backlog of 1024 pending
+    /// connections (capped by the kernel's `somaxconn`). Synchronous:
+    /// nothing to wait for.
+    ///
+    /// # Panics
+    /// Outside a running loop.
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let mut last_error = None;
+        for addr in addr.to_socket_addrs()? {
+            match listen(addr) {
+                Ok(listener) => return TcpListener::from_std(listener),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(super::no_addresses))
+    }
+
+    /// Wraps a listening std socket (made non-blocking here).
+    ///
+    /// # Panics
+    /// Outside a running loop.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener {
+            io: IoSource::new(mio::net::TcpListener::from_std(listener))?,
+        })
+    }
+
+    /// Waits for the next connection; returns it with the peer's address.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, addr) = super::accept::accept(&self.io, |l| l.accept()).await?;
+        Ok((TcpStream::from_mio(stream)?, addr))
+    }
+
+    /// The address the listener is bound to (with the port the OS chose, if
+    /// it was bound to port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
+
+/// A listening socket: `SO_REUSEADDR`, bound, backlog [`BACKLOG`].
+fn listen(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
+/// How many connections may wait to be accepted (Linux caps it at
+/// `net.core.somaxconn`, 4096 by default).
+const BACKLOG: i32 = 1024;
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpListener")
+            .field("local", &self.local_addr().ok())
+            .finish()
+    }
+}
