@@ -106,8 +106,8 @@ def svg(path):
              f'font-family="sans-serif" font-size="12">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
              f'<text x="{left}" y="18" font-weight="bold">evloop time / best peer time, one run (lower is better)</text>',
-             f'<text x="{left}" y="34" fill="#555">green: at or under the 0.5 target; orange: faster than every '
-             f'peer but over 0.5</text>']
+             f'<text x="{left}" y="34" fill="#555">green: at or under the 0.5 target; orange: over 0.5, '
+             f'still faster than every peer</text>']
     for x_ratio, label in ((0.5, "0.5 target"), (1.0, "1.0 = best peer")):
         x = left + x_ratio * scale
         parts.append(f'<line x1="{x}" y1="{top - 4}" x2="{x}" y2="{height - 30}" stroke="#999" '
