@@ -99,30 +99,35 @@ fn a_remote_task_on_a_closed_loop_resolves_as_cancelled() {
     });
 }
 
+/// Waits until another thread, given this task's waker, wakes it.
+async fn woken_from_another_thread() {
+    let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+    let flag = Arc::new(AtomicBool::new(false));
+    let (s, f) = (slot.clone(), flag.clone());
+    let t = std::thread::spawn(move || loop {
+        if let Some(w) = s.lock().unwrap().take() {
+            f.store(true, Ordering::SeqCst);
+            w.wake();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    });
+    std::future::poll_fn(|cx| {
+        if flag.load(Ordering::SeqCst) {
+            return std::task::Poll::Ready(());
+        }
+        *slot.lock().unwrap() = Some(cx.waker().clone());
+        std::task::Poll::Pending
+    })
+    .await;
+    t.join().unwrap();
+}
+
 #[test]
 fn a_waker_sent_to_another_thread_wakes_the_task() {
     within(Duration::from_secs(20), || {
         evloop::run(async {
-            let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-            let flag = Arc::new(AtomicBool::new(false));
-            let (s, f) = (slot.clone(), flag.clone());
-            let t = std::thread::spawn(move || loop {
-                if let Some(w) = s.lock().unwrap().take() {
-                    f.store(true, Ordering::SeqCst);
-                    w.wake();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            });
-            std::future::poll_fn(|cx| {
-                if flag.load(Ordering::SeqCst) {
-                    return std::task::Poll::Ready(());
-                }
-                *slot.lock().unwrap() = Some(cx.waker().clone());
-                std::task::Poll::Pending
-            })
-            .await;
-            t.join().unwrap();
+            woken_from_another_thread().await;
             assert!(evloop::monitor::stats().wakes_remote >= 1);
         });
     });
@@ -157,26 +162,7 @@ fn a_closed_loop_kept_alive_by_a_handle_does_not_unregister_its_successor() {
         drop(stale);
         // A waker woken from another thread must still reach the new loop.
         lp.block_on(async {
-            let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-            let flag = Arc::new(AtomicBool::new(false));
-            let (s, f) = (slot.clone(), flag.clone());
-            let t = std::thread::spawn(move || loop {
-                if let Some(w) = s.lock().unwrap().take() {
-                    f.store(true, Ordering::SeqCst);
-                    w.wake();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            });
-            std::future::poll_fn(|cx| {
-                if flag.load(Ordering::SeqCst) {
-                    return std::task::Poll::Ready(());
-                }
-                *slot.lock().unwrap() = Some(cx.waker().clone());
-                std::task::Poll::Pending
-            })
-            .await;
-            t.join().unwrap();
+            woken_from_another_thread().await;
         });
     });
 }
