@@ -1,5 +1,5 @@
-//! A tour of evloop: every capability that exists so far, each section
-//! printing what it shows, ending with the loop's counters.
+//! A tour of evloop: every capability, each section printing what it shows,
+//! on real loopback sockets, ending with the loop's counters and measurements.
 //!
 //! `cargo run --release --example tour`
 
@@ -9,6 +9,38 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use evloop::reactor::{Direction, IoSource};
+use evloop::sync::{Event, Lock, Queue, Semaphore};
+
+#[derive(Debug)]
+struct ValidationError(u32);
+impl std::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} is a multiple of 3", self.0)
+    }
+}
+impl std::error::Error for ValidationError {}
+
+#[derive(Debug)]
+struct NetworkError(u32);
+impl std::fmt::Display for NetworkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} is a multiple of 5", self.0)
+    }
+}
+impl std::error::Error for NetworkError {}
+
+/// The seeds' `might_fail`. The children all finish in the same tick, so
+/// every failure lands in the group before the first one cancels the rest.
+async fn might_fail(n: u32) -> Result<u32, evloop::BoxError> {
+    evloop::sleep(Duration::from_millis(10)).await;
+    if n % 3 == 0 {
+        Err(Box::new(ValidationError(n)))
+    } else if n % 5 == 0 {
+        Err(Box::new(NetworkError(n)))
+    } else {
+        Ok(n)
+    }
+}
 
 fn section(title: &str) {
     println!("\n== {title}");
@@ -21,7 +53,13 @@ async fn say_after(delay: Duration, what: &'static str) -> &'static str {
 
 fn main() {
     let started = Instant::now();
-    evloop::run(async {
+    let lp = evloop::EventLoop::builder()
+        .slow_poll_threshold(Duration::from_millis(40))
+        .measure(true)
+        .on_slow_poll(|slow| println!("  slow poll: {slow}"))
+        .build()
+        .expect("an event loop");
+    lp.block_on(async {
         section("tasks run concurrently (asyncio.create_task)");
         let t0 = evloop::time();
         let hello = evloop::spawn_named("hello", say_after(Duration::from_millis(300), "hello"));
@@ -111,6 +149,178 @@ fn main() {
             from_thread.join().unwrap()
         );
 
+        section("gather, as_completed, TaskGroup with an error group (except*)");
+        let t0 = evloop::time();
+        let slept = evloop::gather([1u64, 2, 3].map(|n| async move {
+            evloop::sleep(Duration::from_millis(100 * n)).await;
+            n
+        }))
+        .await;
+        println!(
+            "  gather: {slept:?} in {:?} (concurrently: 300 ms, not 600)",
+            evloop::time() - t0
+        );
+        let mut done = evloop::as_completed([30u64, 10, 20].map(|ms| async move {
+            evloop::sleep(Duration::from_millis(ms)).await;
+            ms
+        }));
+        let mut order = Vec::new();
+        while let Some(ms) = done.next().await {
+            order.push(ms);
+        }
+        println!("  as_completed: {order:?}");
+        let result = evloop::task_group(|tg| async move {
+            for n in 1..=15 {
+                tg.start_soon(might_fail(n));
+            }
+            Ok::<_, evloop::BoxError>(())
+        })
+        .await;
+        let group = result.unwrap_err();
+        println!("  task group failed: {}", group.to_string().replace('\n', " | "));
+        let (validation, rest) = group.split::<ValidationError>();
+        println!(
+            "  except* ValidationError: {validation:?}; the rest: {:?}",
+            rest.map(|g| g.iter().map(|e| e.to_string()).collect::<Vec<_>>())
+        );
+
+        section("primitives: Lock, Semaphore, Event, Queue with workers");
+        let counter = Rc::new(Lock::new(0u32));
+        let increments: Vec<_> = (0..100)
+            .map(|_| {
+                let counter = counter.clone();
+                evloop::spawn(async move {
+                    let mut n = counter.lock().await;
+                    let seen = *n;
+                    evloop::sleep(Duration::from_millis(1)).await; // the lock is held across the await
+                    *n = seen + 1;
+                })
+            })
+            .collect();
+        for t in increments {
+            t.await.unwrap();
+        }
+        println!("  100 tasks incremented under a Lock: {}", *counter.lock().await);
+        let limit = Rc::new(Semaphore::new(3));
+        let running = Rc::new(std::cell::Cell::new((0u32, 0u32))); // (now, most)
+        let limited: Vec<_> = (0..10)
+            .map(|_| {
+                let (limit, running) = (limit.clone(), running.clone());
+                evloop::spawn(async move {
+                    let _permit = limit.acquire().await;
+                    let (now, most) = running.get();
+                    running.set((now + 1, most.max(now + 1)));
+                    evloop::sleep(Duration::from_millis(10)).await;
+                    let (now, most) = running.get();
+                    running.set((now - 1, most));
+                })
+            })
+            .collect();
+        for t in limited {
+            t.await.unwrap();
+        }
+        println!("  Semaphore(3) over 10 tasks: at most {} ran at once", running.get().1);
+        let ready = Rc::new(Event::new());
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let ready = ready.clone();
+                evloop::spawn(async move { ready.wait().await })
+            })
+            .collect();
+        evloop::yield_now().await;
+        ready.set();
+        for w in waiters {
+            w.await.unwrap();
+        }
+        println!("  Event: 3 waiters released by one set()");
+        let queue = Rc::new(Queue::new(4));
+        let handled = Rc::new(std::cell::Cell::new(0u32));
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                let (queue, handled) = (queue.clone(), handled.clone());
+                evloop::spawn(async move {
+                    while let Ok(job) = queue.get().await {
+                        evloop::sleep(Duration::from_millis(job)).await;
+                        handled.set(handled.get() + 1);
+                        queue.task_done().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for job in 0..12u64 {
+            queue.put(job % 4).await.unwrap();
+        }
+        queue.join().await;
+        queue.shutdown(false);
+        for w in workers {
+            w.await.unwrap();
+        }
+        println!(
+            "  Queue(4) with 3 workers: {} jobs done, join() returned, workers shut down",
+            handled.get()
+        );
+
+        section("a TCP echo server with five clients, on loopback");
+        let listener = evloop::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = evloop::spawn_named("echo-server", async move {
+            for _ in 0..5 {
+                let (conn, _) = listener.accept().await.unwrap();
+                drop(evloop::spawn_named("echo-conn", async move {
+                    let mut buf = [0u8; 256];
+                    loop {
+                        let n = conn.read(&mut buf).await.unwrap();
+                        if n == 0 {
+                            break;
+                        }
+                        conn.write_all(&buf[..n]).await.unwrap();
+                    }
+                }));
+            }
+        });
+        let clients: Vec<_> = (0..5)
+            .map(|i| {
+                evloop::spawn(async move {
+                    let conn = evloop::net::TcpStream::connect(addr).await.unwrap();
+                    let msg = format!("hello from client {i}");
+                    conn.write_all(msg.as_bytes()).await.unwrap();
+                    let mut back = vec![0u8; msg.len()];
+                    conn.read_exact(&mut back).await.unwrap();
+                    back == msg.as_bytes()
+                })
+            })
+            .collect();
+        let mut echoed = 0;
+        for c in clients {
+            echoed += c.await.unwrap() as u32;
+        }
+        server.await.unwrap();
+        println!("  {echoed}/5 clients got their message echoed by {addr}");
+
+        section("blocking work on a thread (to_thread), the loop stays responsive");
+        let t0 = evloop::time();
+        let blocking = evloop::to_thread(|| {
+            std::thread::sleep(Duration::from_millis(50)); // blocking, but not on the loop
+            std::thread::current().name().map(str::to_owned)
+        });
+        let mut ticks = 0;
+        let ticker = evloop::spawn(async move {
+            let mut every = evloop::interval(Duration::from_millis(10));
+            loop {
+                every.tick().await;
+                ticks += 1;
+                if ticks == 4 {
+                    return ticks;
+                }
+            }
+        });
+        let thread = blocking.await.unwrap();
+        println!(
+            "  ran on {thread:?} for {:?}; the loop ticked {} times meanwhile",
+            evloop::time() - t0,
+            ticker.await.unwrap()
+        );
+
         section("a hundred thousand tasks");
         let t0 = Instant::now();
         let tasks: Vec<_> = (0..100_000u64).map(|i| evloop::spawn(async move { i })).collect();
@@ -120,9 +330,28 @@ fn main() {
         }
         println!("  spawned and joined 100,000 tasks (sum {sum}) in {:?}", t0.elapsed());
 
+        section("the monitor: a slow poll, lag, a task dump");
+        let lag = evloop::monitor::lag_monitor(Duration::from_millis(10), Duration::from_millis(20), |lag| {
+            println!("  lag monitor: the loop was {:.0} ms late", lag.as_secs_f64() * 1000.0)
+        });
+        evloop::sleep(Duration::from_millis(15)).await;
+        evloop::spawn_named("blocker", async { std::thread::sleep(Duration::from_millis(60)) })
+            .await
+            .unwrap();
+        evloop::sleep(Duration::from_millis(15)).await;
+        let _idle = evloop::spawn_named("idle-sleeper", evloop::sleep(Duration::from_secs(60)));
+        evloop::yield_now().await;
+        for line in evloop::monitor::dump_tasks().lines() {
+            println!("  {line}");
+        }
+        lag.cancel();
+
         section("loop stats");
-        println!("  {}", evloop::monitor::stats());
+        for line in evloop::monitor::stats().to_string().lines() {
+            println!("  {line}");
+        }
     });
+    lp.close();
 
     section("a paused clock: an hour of virtual time");
     let lp = evloop::EventLoop::builder().paused_clock(true).build().unwrap();
