@@ -36,6 +36,12 @@ pub use evloop_core::{
 
 mod compose;
 mod group;
+mod testing;
+
+/// Testing helpers (`run_test`: a paused clock and a leaked-task check).
+pub mod test {
+    pub use crate::testing::run_test;
+}
 
 #[doc(hidden)]
 pub use compose::__private;
