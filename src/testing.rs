@@ -10,8 +10,7 @@ use std::future::Future;
 /// ```
 /// use std::time::Duration;
 ///
-/// #[test]
-/// # fn dummy() {}
+/// // In a test file this function carries `#[test]`.
 /// fn retries_back_off() {
 ///     evloop::test::run_test(async {
 ///         let start = evloop::time();
