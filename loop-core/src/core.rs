@@ -28,7 +28,7 @@ use crate::task::error::TaskError;
 use crate::task::handle::Task;
 use crate::task::id::TaskId;
 use crate::task::raw::TaskRef;
-use crate::task::slab::TaskSlab;
+use crate::task::slab::{next_generation, TaskSlab};
 use crate::task::waker::{WakeTarget, MAIN_SLOT};
 use crate::timer::clock::Clock;
 use crate::timer::wheel::Wheel;
@@ -208,7 +208,7 @@ impl Core {
     /// Starts a new `block_on`: the main future gets a fresh generation (so
     /// wakers of an earlier main future are stale) and is queued.
     pub(crate) fn begin_main(&self) -> Waker {
-        let generation = (self.main_generation.get() + 1) & ((1 << crate::task::slab::GEN_BITS) - 1);
+        let generation = next_generation(self.main_generation.get());
         self.main_generation.set(generation);
         self.main_scheduled.set(true);
         self.ready.borrow_mut().push_back(Ready::Main);
@@ -220,14 +220,14 @@ impl Core {
         .waker()
     }
 
+    /// The run queue just handed over the main future.
     pub(crate) fn clear_main_scheduled(&self) {
         self.main_scheduled.set(false);
     }
 
     /// Ends a `block_on`: later wakes of its waker are ignored.
     pub(crate) fn end_main(&self) {
-        self.main_generation
-            .set(self.main_generation.get().wrapping_add(1) & ((1 << crate::task::slab::GEN_BITS) - 1));
+        self.main_generation.set(next_generation(self.main_generation.get()));
         self.main_scheduled.set(false);
     }
 

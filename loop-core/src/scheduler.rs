@@ -30,7 +30,7 @@ impl Core {
     /// Runs one tick. `main` polls the `block_on` future and returns true
     /// once it is complete. `may_block` false keeps the I/O poll from waiting.
     /// Returns true if `main` completed during this tick.
-    pub(crate) fn tick(&self, main: Option<(MainPoll<'_>, &std::task::Waker)>, may_block: bool) -> bool {
+    pub(crate) fn tick(&self, mut main: Option<(MainPoll<'_>, &std::task::Waker)>, may_block: bool) -> bool {
         self.counters.ticks.set(self.counters.ticks.get() + 1);
 
         // 1. Timers.
@@ -44,7 +44,6 @@ impl Core {
         // 3. Run what was ready when this step began.
         let mut main_done = false;
         let running_forever = main.is_none();
-        let mut main = main;
         let n = self.ready.borrow().len();
         let monitor = self.monitor.as_deref();
         if let Some(m) = monitor {

@@ -18,6 +18,12 @@ pub(crate) const GEN_BITS: u32 = 20;
 /// Slot indexes are kept to this many bits, for the same reason.
 pub(crate) const SLOT_BITS: u32 = 28;
 const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
+
+/// The generation after `generation`, wrapping within `GEN_BITS`.
+#[inline]
+pub(crate) fn next_generation(generation: u32) -> u32 {
+    generation.wrapping_add(1) & GEN_MASK
+}
 /// The largest slot index a task may have; larger ones are reserved.
 const MAX_SLOTS: usize = (1 << SLOT_BITS) - 2;
 
@@ -80,7 +86,7 @@ impl TaskSlab {
     pub(crate) fn remove(&mut self, slot: u32) -> TaskRef {
         let entry = &mut self.entries[slot as usize];
         let task = entry.task.take().expect("evloop bug: removing a free task slot");
-        entry.generation = (entry.generation + 1) & GEN_MASK;
+        entry.generation = next_generation(entry.generation);
         entry.scheduled = false;
         self.free.push(slot);
         self.len -= 1;
