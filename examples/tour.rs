@@ -9,7 +9,10 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use evloop::reactor::{Direction, IoSource};
-use evloop::sync::{Event, Lock, Queue, Semaphore};
+use evloop::sync::{
+    channel, oneshot, Barrier, BoundedSemaphore, CapacityLimiter, Condition, Event, LifoQueue, Lock, PriorityQueue,
+    Queue, RateLimiter, Semaphore,
+};
 
 #[derive(Debug)]
 struct ValidationError(u32);
@@ -260,6 +263,90 @@ fn main() {
             handled.get()
         );
 
+        section("more primitives: Condition, Barrier, BoundedSemaphore, LIFO and priority queues, limiters, channels");
+        let shared = Rc::new((Lock::new(Vec::<u32>::new()), Condition::new()));
+        let consumer = {
+            let shared = shared.clone();
+            evloop::spawn(async move {
+                let (items, changed) = &*shared;
+                let items = changed.wait_for(items.lock().await, |v| v.len() >= 3).await;
+                items.iter().sum::<u32>()
+            })
+        };
+        for i in 1..=3 {
+            shared.0.lock().await.push(i);
+            shared.1.notify_all();
+            evloop::yield_now().await;
+        }
+        println!(
+            "  Condition: the consumer woke once 3 items were there (sum {})",
+            consumer.await.unwrap()
+        );
+        let barrier = Rc::new(Barrier::new(3));
+        let arrivals: Vec<_> = (0..3u64)
+            .map(|i| {
+                let barrier = barrier.clone();
+                evloop::spawn(async move {
+                    evloop::sleep(Duration::from_millis(5 * i)).await;
+                    barrier.wait().await.unwrap()
+                })
+            })
+            .collect();
+        let mut indices = Vec::new();
+        for a in arrivals {
+            indices.push(a.await.unwrap());
+        }
+        println!("  Barrier(3): three tasks passed together, arrival indices {indices:?}");
+        let bounded = BoundedSemaphore::new(1);
+        println!(
+            "  BoundedSemaphore(1): a release with no acquire -> {}",
+            bounded.release().unwrap_err()
+        );
+        let (lifo, by_priority) = (LifoQueue::new(0), PriorityQueue::new(0));
+        for n in [5, 1, 3] {
+            lifo.put_nowait(n).unwrap();
+            by_priority.put_nowait(n).unwrap();
+        }
+        let drain = |get: &dyn Fn() -> Option<i32>| std::iter::from_fn(get).collect::<Vec<_>>();
+        println!(
+            "  put 5, 1, 3: LifoQueue gives {:?}, PriorityQueue gives {:?}",
+            drain(&|| lifo.get_nowait().ok()),
+            drain(&|| by_priority.get_nowait().ok())
+        );
+        let limiter = CapacityLimiter::new(2);
+        let (_a, _b) = (limiter.acquire().await, limiter.acquire().await);
+        println!(
+            "  CapacityLimiter(2): {} tokens borrowed, a third try_acquire gets one: {}",
+            limiter.borrowed_tokens(),
+            limiter.try_acquire().is_some()
+        );
+        let rate = RateLimiter::new(5, Duration::from_millis(100));
+        let window_start = evloop::time();
+        for _ in 0..10 {
+            rate.acquire().await;
+        }
+        println!(
+            "  RateLimiter(5 per 100 ms): the 10th acquisition waited for the next window: {}",
+            evloop::time() - window_start >= Duration::from_millis(100)
+        );
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let (items_tx, mut items_rx) = channel::bounded(2);
+        let producer = evloop::spawn(async move {
+            for n in 1..=5u32 {
+                items_tx.send(n).await.unwrap(); // waits while two items are unread
+            }
+            reply_tx.send("producer done").unwrap();
+        });
+        let mut received = Vec::new();
+        while let Some(n) = items_rx.recv().await {
+            received.push(n);
+        }
+        producer.await.unwrap();
+        println!(
+            "  channel::bounded(2) carried {received:?}; oneshot: {:?}",
+            reply_rx.await.unwrap()
+        );
+
         section("a TCP echo server with five clients, on loopback");
         let listener = evloop::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
@@ -296,6 +383,20 @@ fn main() {
         }
         server.await.unwrap();
         println!("  {echoed}/5 clients got their message echoed by {addr}");
+
+        section("UDP and signals (loop.add_signal_handler)");
+        let (a, b) = (
+            evloop::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+            evloop::net::UdpSocket::bind("127.0.0.1:0").unwrap(),
+        );
+        a.send_to(b"datagram", b.local_addr().unwrap()).await.unwrap();
+        let mut buf = [0u8; 64];
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        println!("  UDP: {:?} arrived from {from}", String::from_utf8_lossy(&buf[..n]));
+        let mut user1 = evloop::signal::signal(evloop::signal::SignalKind::User1).unwrap();
+        signal_hook::low_level::raise(signal_hook::consts::SIGUSR1).unwrap();
+        user1.recv().await.unwrap();
+        println!("  SIGUSR1 raised by the process arrived as an await, on the loop thread");
 
         section("blocking work on a thread (to_thread), the loop stays responsive");
         let t0 = evloop::time();

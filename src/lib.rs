@@ -72,3 +72,9 @@ pub mod signal;
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
+
+/// The README's code blocks, compiled and run as doctests so the front page
+/// never shows code that does not build.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
