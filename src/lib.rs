@@ -38,10 +38,16 @@ mod compose;
 mod group;
 mod testing;
 
-/// Testing helpers (`run_test`: a paused clock and a leaked-task check).
+/// Testing helpers (`run_test`: a paused clock and a leaked-task check), and
+/// beside this module, in the macro namespace, the `#[evloop::test]`
+/// attribute that wraps an `async fn` in them.
 pub mod test {
-    pub use crate::testing::run_test;
+    pub use crate::testing::{run_test, run_test_with};
 }
+
+// The `#[evloop::test]` attribute (documented in testing.rs). It shares its
+// name with the module above: a macro and a module live in different namespaces.
+pub use testing::test;
 
 #[doc(hidden)]
 pub use compose::__private;
