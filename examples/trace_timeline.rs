@@ -2,10 +2,11 @@
 //! renders the trace as an SVG timeline: one row per task, one bar per poll,
 //! timer fires as ticks, and the run-queue depth underneath.
 //!
-//! `cargo run --release --example trace_timeline [-- --out FILE.svg]` (default: `docs/img/trace_timeline.svg`)
+//! `cargo run --release --example trace_timeline [-- --out FILE.svg] [--trace FILE.json]`
+//! (defaults: `docs/img/trace_timeline.svg` and `target/trace_timeline.json`)
 //!
-//! The JSON trace itself (`target/trace_timeline.json`) opens in Perfetto
-//! (ui.perfetto.dev) or `chrome://tracing`.
+//! The JSON trace itself opens in Perfetto (ui.perfetto.dev) or
+//! `chrome://tracing`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -171,12 +172,17 @@ fn render(events: &[serde_json::Value]) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let out = args
-        .iter()
-        .position(|a| a == "--out")
-        .and_then(|i| args.get(i + 1))
-        .cloned();
-    let trace_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/trace_timeline.json");
+    let option = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let out = option("--out");
+    let trace_path = option("--trace").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/trace_timeline.json"),
+        std::path::PathBuf::from,
+    );
     let lp = evloop::EventLoop::builder()
         .trace_file(&trace_path)
         .build()
