@@ -42,9 +42,40 @@ macro_rules! examples {
 // with `.never(&[...])` for lines it must not print, or `custom(function)`
 // for an example that needs arguments or a client (a server).
 examples! {
+    anyio_portability: prints(&[
+        "fetching url1 (1 of 2 tokens borrowed)", "fetching url3 (2 of 2 tokens borrowed)",
+        "task group done: every child finished", "move_on_after: None", "fail_after: error: deadline has elapsed",
+        "at most 2 fetches at once", "no evloop loop", "at most 2 fetches at once", "same output on both executors: true",
+    ]),
     as_completed: prints(&[
         "== as_completed", "got https://example.com/", "size_hint: (10, Some(10))", "first three: [",
         "== wait(FIRST_COMPLETED)", "(0 still pending)",
+    ]),
+    async_context_manager: prints(&[
+        "Connecting to postgres://localhost/db", "Closing connection", "[{'id': 1, 'name': 'Test'}]",
+        "open connections: 0", "Caught error after the close: refused by", "open connections: 0",
+        "Closing connection from Drop: close() was not awaited", "timeout: Err(Elapsed)", "open connections: 0",
+    ])
+    .never(&["open connections: 1"]),
+    async_fundamentals: prints(&[
+        "Record { url: \"https://api.example.com\"", "sequential: url1 then url2",
+        "concurrent: [\"url1\", \"url2\", \"url3\"]", "Success: url1 -> ...", "Error: cannot reach bad://url2",
+    ]),
+    async_iterator: prints(&[
+        "Page 1: 10 items", "Page 5: 10 items", "got pages [1, 2]", "pages requested: 2", "all pages received",
+        "generator: page 3 fetched, but the consumer is gone: stopping",
+    ])
+    .never(&["Page 6"]),
+    basics: prints(&[
+        "Hello", "World", "async_task() called: nothing has run yet", "Tasks are running...",
+        "{'name': 'API 1', 'data': 'Data from API 1'} {'name': 'API 2', 'data': 'Data from API 2'}",
+        "Caught error: Something went wrong!", "Propagated with ? and caught one level up",
+        "The task returned an error: Something went wrong!",
+    ]),
+    blocking_io: prints(&[
+        "the heartbeat stopped during the read: the loop was frozen",
+        "slow-poll detector: task 'read-on-the-loop' held the loop", "read 4194304 bytes of large_file.txt",
+        "the heartbeat kept beating during the read",
     ]),
     cancellation_and_shield: prints(&[
         "Task was cancelled! (cleanup here)", "Task cancellation confirmed: task was cancelled",
@@ -82,6 +113,12 @@ examples! {
         "Produced item-5", "processing item-5", "drained 0", "drained 2",
         "get() after the drain: Err(QueueShutDown", "received p1-2", "channel closed",
     ]),
+    pytest_asyncio: prints(&[
+        "test_async_function ... ok", "test_with_timeout ... ok (loop time 1s)", "test_with_fixture ... ok",
+        "test_exception_group ... ok", "test_cancellation ... ok",
+        "test_forgotten_disconnect ... ok (failed as it should: the test left 1 task(s) running: 'AsyncClient heartbeat'",
+        "test result: 9 passed; 0 failed",
+    ]),
     rate_limiter: prints(&[
         "t=0.0s Fetching https://api.example.com/item/4", "t=1.0s Fetching https://api.example.com/item/5",
         "t=3.0s Fetching https://api.example.com/item/19", "20 fetches in 3.1s of loop time",
@@ -108,8 +145,13 @@ examples! {
         "a future sent from another thread ran on Some(\"main\")", "gather: [1, 2, 3]",
         "except* ValidationError: [ValidationError(3)", "100 tasks incremented under a Lock: 100",
         "Semaphore(3) over 10 tasks: at most 3 ran at once", "Event: 3 waiters released by one set()",
-        "Queue(4) with 3 workers: 12 jobs done", "5/5 clients got their message echoed",
-        "ran on Some(\"evloop-blocking\")", "the loop ticked 4 times meanwhile",
+        "Queue(4) with 3 workers: 12 jobs done", "Condition: the consumer woke once 3 items were there (sum 6)",
+        "Barrier(3): three tasks passed together, arrival indices [0, 1, 2]",
+        "BoundedSemaphore(1): a release with no acquire -> BoundedSemaphore released too many times",
+        "LifoQueue gives [3, 1, 5], PriorityQueue gives [1, 3, 5]", "a third try_acquire gets one: false",
+        "waited for the next window: true", "channel::bounded(2) carried [1, 2, 3, 4, 5]; oneshot: \"producer done\"",
+        "5/5 clients got their message echoed", "UDP: \"datagram\" arrived from 127.0.0.1:",
+        "SIGUSR1 raised by the process arrived as an await", "ran on Some(\"evloop-blocking\")", "the loop ticked 4 times meanwhile",
         "spawned and joined 100,000 tasks (sum 4999950000)", "slow poll: Executing task 'blocker'",
         "lag monitor: the loop was", "idle-sleeper", "== loop stats", "slept 3600s of virtual time",
         "tour finished in",
