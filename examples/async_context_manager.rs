@@ -111,7 +111,8 @@ impl AsyncDatabaseConnection {
 /// The fallback for a connection whose `close()` was not awaited. A
 /// destructor cannot await, so it closes at once, without the goodbye.
 /// (Where the async part matters, a destructor may `evloop::spawn` it as a
-/// task of its own instead.)
+/// task of its own instead, when `evloop::try_handle()` says a loop is
+/// running.)
 impl Drop for AsyncDatabaseConnection {
     fn drop(&mut self) {
         if self.connected {

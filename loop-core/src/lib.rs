@@ -56,3 +56,16 @@ pub use timer::{
 pub fn handle() -> LoopHandle {
     context::with_core("evloop::handle", |core| LoopHandle::new(core.remote.clone()))
 }
+
+/// A handle to the loop running on this thread, or `None` outside one
+/// (asyncio's `_get_running_loop()`, tokio's `Handle::try_current()`). A
+/// `Drop` that wants to hand async cleanup to the loop checks this before it
+/// calls `spawn`, which would panic outside a loop.
+///
+/// ```
+/// assert!(evloop::try_handle().is_none());
+/// evloop::run(async { assert!(evloop::try_handle().is_some()) });
+/// ```
+pub fn try_handle() -> Option<LoopHandle> {
+    context::try_with_core(|core| LoopHandle::new(core.remote.clone()))
+}
