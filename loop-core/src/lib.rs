@@ -63,6 +63,7 @@ pub fn handle() -> LoopHandle {
 /// calls `spawn`, which would panic outside a loop.
 ///
 /// ```
+/// # use evloop_core as evloop;
 /// assert!(evloop::try_handle().is_none());
 /// evloop::run(async { assert!(evloop::try_handle().is_some()) });
 /// ```
