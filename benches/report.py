@@ -10,6 +10,10 @@ evloop's; the others are its peers. A ratio is evloop's mean time over the
 best peer's mean time in the same run (lower is better; under 1.0 evloop is
 faster). The `monitor_*` groups compare evloop with itself: measuring on over
 measuring off.
+
+If `target/python_compare.json` exists (written by
+`python3 benches/python/compare.py`), a last table puts evloop beside
+CPython asyncio and uvloop on the scheduling and timer workloads.
 """
 import json
 import pathlib
@@ -17,6 +21,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CRITERION = ROOT / "target" / "criterion"
+PYTHON_COMPARE = ROOT / "target" / "python_compare.json"
 
 SUITES = {
     "Scheduling and timers (`benches/scheduling.rs`, `benches/timers.rs`)": [
@@ -94,6 +99,27 @@ def markdown():
             out.append(f"| {g.removeprefix('monitor_')} | {fmt(r['monitor_off'])} | {fmt(r['monitor_on'])} | "
                        f"**{r['monitor_on'] / r['monitor_off']:.2f}** |")
         out.append("")
+    if PYTHON_COMPARE.exists():
+        out.append(python_markdown(json.loads(PYTHON_COMPARE.read_text())))
+    return "\n".join(out)
+
+
+def python_markdown(data):
+    """The table of benches/python/compare.py: evloop beside uvloop and asyncio (mean time per iteration)."""
+    target = data["target_ratio"]
+    gc = "on" if data["gc_during_timing"] else "off"
+    out = [f"### evloop beside CPython asyncio and uvloop (`benches/python/`)\n",
+           f"CPython {data['python']}, uvloop {data['uvloop']}, cyclic GC {gc} while timing; "
+           f"mean time per iteration; target: evloop at least {target}× faster than uvloop.\n",
+           f"| workload | evloop | uvloop | asyncio | **uvloop / evloop** | asyncio / evloop | ≥ {target}× |",
+           "|---|---:|---:|---:|---:|---:|:---:|"]
+    for name, w in data["workloads"].items():
+        ev, uv, aio = (w.get(k, {}).get("mean_ns") for k in ("evloop", "uvloop", "asyncio"))
+        r_uv = f"{uv / ev:.1f}×" if ev and uv else "—"
+        r_aio = f"{aio / ev:.1f}×" if ev and aio else "—"
+        met = ("yes" if uv / ev >= target else "**no**") if ev and uv else "—"
+        out.append(f"| {name} | {fmt(ev)} | {fmt(uv)} | {fmt(aio)} | **{r_uv}** | {r_aio} | {met} |")
+    out.append("")
     return "\n".join(out)
 
 
