@@ -8,7 +8,6 @@
 //! timer. The one part other threads can reach is `remote` (see `remote/`).
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::io;
 use std::panic::Location;
 use std::rc::Rc;
@@ -23,6 +22,7 @@ use crate::monitor::stats::Counters;
 use crate::reactor::Reactor;
 use crate::remote::blocking_pool::{BlockingPool, Refused};
 use crate::remote::{self, RemoteMsg, Shared};
+use crate::run_queue::RunQueue;
 use crate::task::cell_cache::CellCache;
 use crate::task::error::TaskError;
 use crate::task::handle::Task;
@@ -56,7 +56,7 @@ pub(crate) struct Core {
     /// Unique for the life of the process (indexes are reused).
     uid: u64,
     pub(crate) tasks: RefCell<TaskSlab>,
-    pub(crate) ready: RefCell<VecDeque<Ready>>,
+    pub(crate) ready: RefCell<RunQueue>,
     main_scheduled: Cell<bool>,
     main_generation: Cell<u32>,
     pub(crate) timers: RefCell<Wheel<TimerPayload>>,
@@ -117,7 +117,7 @@ impl Core {
             index: shared.index(),
             uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             tasks: RefCell::new(TaskSlab::new()),
-            ready: RefCell::new(VecDeque::new()),
+            ready: RefCell::new(RunQueue::new()),
             main_scheduled: Cell::new(false),
             main_generation: Cell::new(0),
             timers: RefCell::new(Wheel::new()),

@@ -31,6 +31,7 @@ mod core;
 pub mod monitor;
 pub mod reactor;
 mod remote;
+mod run_queue;
 mod runtime;
 mod scheduler;
 mod task;
