@@ -4,6 +4,8 @@
     cargo bench --bench scheduling --bench timers --bench sync --bench compose --bench monitor
     python3 benches/report.py                      # Markdown tables
     python3 benches/report.py --svg docs/img/ratios.svg
+    python3 benches/python/compare.py                  # then, for the uvloop chart:
+    python3 benches/report.py --python-svg docs/img/python_ratios.svg
 
 In every criterion group, the entries whose name starts with `evloop` are
 evloop's; the others are its peers. A ratio is evloop's mean time over the
@@ -125,14 +127,14 @@ def python_markdown(data):
 
 def svg(path):
     data = [r for groups in SUITES.values() for r in rows(groups)]
-    width, bar_h, gap, left, top = 760, 20, 7, 300, 44
+    width, bar_h, gap, left, top = 860, 20, 7, 300, 44
     scale = 380  # pixels for ratio 1.0
     height = top + len(data) * (bar_h + gap) + 40
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'font-family="sans-serif" font-size="12">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<text x="{left}" y="18" font-weight="bold">evloop time / best peer time, one run (lower is better)</text>',
-             f'<text x="{left}" y="34" fill="#555">green: at or under the 0.5 target; orange: over 0.5, '
+             f'<text x="10" y="18" font-weight="bold">evloop time / best peer time, one run (lower is better)</text>',
+             f'<text x="10" y="34" fill="#555">green: at or under the 0.5 target; orange: over 0.5, '
              f'still faster than every peer</text>']
     for x_ratio, label in ((0.5, "0.5 target"), (1.0, "1.0 = best peer")):
         x = left + x_ratio * scale
@@ -151,7 +153,45 @@ def svg(path):
     pathlib.Path(path).write_text("\n".join(parts) + "\n")
 
 
+def python_svg(path):
+    """How many times faster than uvloop and than asyncio evloop is, per workload, with the 50x target."""
+    data = json.loads(PYTHON_COMPARE.read_text())
+    target = data["target_ratio"]
+    rows_ = []
+    for name, w in data["workloads"].items():
+        ev = w["evloop"]["mean_ns"]
+        rows_.append((name, w["uvloop"]["mean_ns"] / ev, w["asyncio"]["mean_ns"] / ev))
+    width, bar_h, gap, left, top = 860, 14, 12, 130, 50
+    scale = 560 / max(max(r[2] for r in rows_), target * 1.2)  # pixels per 1x
+    height = top + len(rows_) * (2 * bar_h + gap) + 40
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="sans-serif" font-size="12">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             '<text x="10" y="18" font-weight="bold">How many times faster evloop is than uvloop and CPython '
+             'asyncio (higher is better)</text>',
+             f'<text x="10" y="34" fill="#555">dark: vs uvloop (green at or over the {target}x target, orange under); '
+             'light: vs asyncio</text>']
+    x = left + target * scale
+    parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 30}" stroke="#999" '
+                 f'stroke-dasharray="4 3"/>')
+    parts.append(f'<text x="{x:.1f}" y="{height - 14}" text-anchor="middle" fill="#555">{target}x target</text>')
+    for i, (name, vs_uv, vs_aio) in enumerate(rows_):
+        y = top + i * (2 * bar_h + gap)
+        parts.append(f'<text x="{left - 8}" y="{y + bar_h * 1.3}" text-anchor="end">{name}</text>')
+        color = "#2a7" if vs_uv >= target else "#e90"
+        for j, (ratio, fill, what) in enumerate(((vs_uv, color, "uvloop"), (vs_aio, "#bbb", "asyncio"))):
+            yy = y + j * bar_h
+            w = ratio * scale
+            parts.append(f'<rect x="{left}" y="{yy}" width="{w:.1f}" height="{bar_h - 2}" fill="{fill}"/>')
+            parts.append(f'<text x="{left + w + 5:.1f}" y="{yy + bar_h * 0.75}" font-size="11">'
+                         f'{ratio:.0f}x vs {what}</text>')
+    parts.append("</svg>")
+    pathlib.Path(path).write_text("\n".join(parts) + "\n")
+
+
 if __name__ == "__main__":
     if "--svg" in sys.argv:
         svg(sys.argv[sys.argv.index("--svg") + 1])
+    if "--python-svg" in sys.argv:
+        python_svg(sys.argv[sys.argv.index("--python-svg") + 1])
     print(markdown())
