@@ -307,12 +307,9 @@ fn main() {
             lifo.put_nowait(n).unwrap();
             by_priority.put_nowait(n).unwrap();
         }
-        let drain = |get: &dyn Fn() -> Option<i32>| std::iter::from_fn(get).collect::<Vec<_>>();
-        println!(
-            "  put 5, 1, 3: LifoQueue gives {:?}, PriorityQueue gives {:?}",
-            drain(&|| lifo.get_nowait().ok()),
-            drain(&|| by_priority.get_nowait().ok())
-        );
+        let lifo_order: Vec<i32> = std::iter::from_fn(|| lifo.get_nowait().ok()).collect();
+        let priority_order: Vec<i32> = std::iter::from_fn(|| by_priority.get_nowait().ok()).collect();
+        println!("  put 5, 1, 3: LifoQueue gives {lifo_order:?}, PriorityQueue gives {priority_order:?}");
         let limiter = CapacityLimiter::new(2);
         let (_a, _b) = (limiter.acquire().await, limiter.acquire().await);
         println!(
