@@ -119,12 +119,14 @@ fn main() {
             move |f| {
                 let n = count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let h = handle.clone();
-                handle.call_soon_threadsafe(move || {
-                    f();
-                    if n == REMOTE_WAKES {
-                        h.stop();
-                    }
-                })
+                handle
+                    .call_soon_threadsafe(move || {
+                        f();
+                        if n == REMOTE_WAKES {
+                            h.stop();
+                        }
+                    })
+                    .expect("the loop is running")
             }
         },
         || lp.run_forever(),

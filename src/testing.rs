@@ -64,7 +64,12 @@ pub fn run_test_with<F: Future>(builder: crate::Builder, fut: F) -> F::Output {
         let output = fut.await;
         // Let tasks that were just cancelled or finished settle.
         crate::yield_now().await;
-        (output, crate::all_tasks())
+        let main = crate::current_task().map(|t| t.id());
+        let others: Vec<_> = crate::all_tasks()
+            .into_iter()
+            .filter(|t| Some(t.id()) != main)
+            .collect();
+        (output, others)
     });
     lp.close();
     if !leaked.is_empty() {

@@ -107,7 +107,7 @@ examples! {
     loop_monitor: prints(&[
         "request 1 done", "== task dump while it runs", "bystander",
         "request 2 done (but it held the whole loop for 120 ms)", "slow poll: Executing task 'bad-request'",
-        "event loop lag:", "== measurements", "spawned=4 ",
+        "event loop lag:", "== measurements", "spawned=5 ",
     ]),
     producer_consumer: prints(&[
         "Produced item-5", "processing item-5", "drained 0", "drained 2",

@@ -18,9 +18,9 @@ fn stats_count_exactly_what_a_known_workload_did() {
         b.await.unwrap(); // already done
     });
     let s = lp.stats();
-    assert_eq!(s.tasks_spawned, 2);
-    assert_eq!(s.tasks_alive, 0);
-    assert_eq!(s.polls, 4 + 2, "four task polls and two of the main future");
+    assert_eq!(s.tasks_spawned, 3, "a, b and the main task");
+    assert_eq!(s.tasks_alive, 0, "the main task ended with block_on");
+    assert_eq!(s.polls, 4 + 2, "four task polls and two of the main task");
     assert_eq!(s.timers_fired, 1);
     assert_eq!(s.timers_pending, 1);
     assert_eq!(s.callbacks_run, 1);

@@ -33,10 +33,12 @@ fn call_soon_threadsafe_wakes_an_idle_loop() {
         let h2 = handle.clone();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
-            handle.call_soon_threadsafe(move || {
-                *r.lock().unwrap() = Some(std::thread::current().id());
-                h2.stop();
-            });
+            handle
+                .call_soon_threadsafe(move || {
+                    *r.lock().unwrap() = Some(std::thread::current().id());
+                    h2.stop();
+                })
+                .unwrap();
         });
         lp.run_forever();
         t.join().unwrap();

@@ -7,8 +7,11 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::context;
-use crate::core::{Core, Ready, TimerPayload};
+use crate::core::Core;
+use crate::run_queue::Runnable;
+use crate::timer::clock::instant_after;
 use crate::timer::wheel::TimerKey;
+use crate::timer::TimerPayload;
 
 /// A queued or armed callback; shared by the run queue (or the timer) and
 /// the user's [`CallbackHandle`].
@@ -78,7 +81,7 @@ impl CallbackHandle {
     pub fn cancel(&self) {
         drop(self.cell.f.take());
         if let Some(key) = self.cell.timer.take() {
-            let payload = self.core.timers.borrow_mut().remove(key);
+            let payload = self.core.timers().remove(key);
             drop(payload);
         }
     }
@@ -132,7 +135,9 @@ impl fmt::Debug for CallbackHandle {
 pub fn call_soon(f: impl FnOnce() + 'static) -> CallbackHandle {
     let core = context::current_rc("evloop::call_soon");
     let cell = CallbackCell::new(Box::new(f), None);
-    core.ready.borrow_mut().push_back(Ready::Callback(cell.clone()));
+    core.run_queue()
+        .borrow_mut()
+        .push_back(Runnable::Callback(cell.clone()));
     CallbackHandle { cell, core }
 }
 
@@ -143,12 +148,8 @@ pub fn call_soon(f: impl FnOnce() + 'static) -> CallbackHandle {
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> CallbackHandle {
-    let now = context::with_core("evloop::call_later", |core| core.clock.now());
-    call_at(
-        now.checked_add(delay)
-            .unwrap_or(now + Duration::from_secs(86_400 * 365 * 1000)),
-        f,
-    )
+    let now = context::with_core("evloop::call_later", |core| core.timers().clock().now());
+    call_at(instant_after(now, delay), f)
 }
 
 /// Runs `f` at `when` on the loop's clock (asyncio's `loop.call_at`).
@@ -159,11 +160,8 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> CallbackHandle
 pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> CallbackHandle {
     let core = context::current_rc("evloop::call_at");
     let cell = CallbackCell::new(Box::new(f), Some(when));
-    let at = core.clock.deadline_us(when);
-    let key = core
-        .timers
-        .borrow_mut()
-        .insert(at, TimerPayload::Callback(cell.clone()));
+    let at = core.timers().clock().deadline_us(when);
+    let key = core.timers().insert(at, TimerPayload::Callback(cell.clone()));
     cell.timer.set(Some(key));
     CallbackHandle { cell, core }
 }

@@ -10,16 +10,18 @@
 //! reading it costs a load — this is on the path of every spawn and every
 //! local wake. It is non-null only while an [`Enter`] guard lives, and the
 //! guard holds an `Rc<Core>` to the loop it installed, so the pointer is valid
-//! for as long as it can be read. Guards do not nest (installing over a
-//! non-null pointer panics), and the guard restores null when dropped, even
-//! during unwinding.
+//! for as long as it can be read. Running guards do not nest (installing
+//! over a non-null pointer panics). One exception: closing loop B while loop
+//! A runs (B dropped inside a task of A) installs B *over* A for the length
+//! of the close ([`Enter::closing`]), so B's destructors see B, not A. Every
+//! guard restores what it replaced when dropped, even during unwinding.
 
 use std::cell::Cell;
 use std::ptr;
 use std::rc::Rc;
 
 use crate::core::Core;
-use crate::task::waker::WakeTarget;
+use crate::task::TaskAddress;
 
 thread_local! {
     static CURRENT: Cell<*const Core> = const { Cell::new(ptr::null()) };
@@ -75,24 +77,26 @@ pub(crate) fn is_running() -> bool {
     !CURRENT.with(Cell::get).is_null()
 }
 
-/// The waker's entry point: local fast path or remote queue.
+/// The waker's entry point: local fast path or remote inbox.
 #[inline]
-pub(crate) fn wake(target: WakeTarget) {
+pub(crate) fn wake(address: TaskAddress) {
     let local = try_with_core(|core| {
-        let mine = core.index() == target.loop_index;
+        let mine = core.index() == address.loop_index;
         if mine {
-            core.wake(target.slot, target.generation);
+            core.wake(address.slot, address.generation);
         }
         mine
     });
     if local != Some(true) {
-        crate::remote::wake_remote(target);
+        crate::remote::wake_remote(address);
     }
 }
 
 /// Installs a loop as this thread's running loop until dropped.
 pub(crate) struct Enter {
     _core: Rc<Core>,
+    /// What was installed before (null but for [`Enter::closing`]).
+    previous: *const Core,
 }
 
 impl Enter {
@@ -107,12 +111,27 @@ impl Enter {
             );
         }
         CURRENT.with(|c| c.set(Rc::as_ptr(core)));
-        Enter { _core: core.clone() }
+        Enter {
+            _core: core.clone(),
+            previous: ptr::null(),
+        }
+    }
+
+    /// Installs `core` for its close, over whatever loop runs here now (see
+    /// the module doc); the other loop is back when the guard drops. The
+    /// other loop's `Enter` outlives this guard (guards drop in reverse
+    /// order), so its pointer stays valid.
+    pub(crate) fn closing(core: &Rc<Core>) -> Enter {
+        let previous = CURRENT.with(|c| c.replace(Rc::as_ptr(core)));
+        Enter {
+            _core: core.clone(),
+            previous,
+        }
     }
 }
 
 impl Drop for Enter {
     fn drop(&mut self) {
-        CURRENT.with(|c| c.set(ptr::null()));
+        CURRENT.with(|c| c.set(self.previous));
     }
 }

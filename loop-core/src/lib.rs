@@ -3,27 +3,37 @@
 //! model. Use it through the `evloop` facade crate, which re-exports all of
 //! this.
 //!
-//! The folder tree is the architecture:
+//! The folder tree is the architecture. Each subsystem owns its state
+//! behind a small interface; `core.rs` only composes them, `scheduler.rs`
+//! drives them one tick at a time, and `runtime/shutdown.rs` closes them.
 //!
-//! | file | what it holds |
+//! | module | what it holds |
 //! |---|---|
-//! | `scheduler.rs` | the tick: timers, remote queue, run queue, I/O |
-//! | `core.rs` | the state of one loop and the operations on it |
+//! | `scheduler.rs` | the tick, all four steps, one call each (`TickMode`) |
+//! | `core.rs` | one loop's subsystems, composed (spawn, wake) |
 //! | `context.rs` | which loop runs on this thread |
+//! | `run_queue.rs` | what is ready to run: tasks (the main task too) and callbacks |
+//! | `callback.rs` | `call_soon`, `call_later`, `call_at` |
+//! | `cancel.rs` | `on_cancel` |
+//! | `task/tasks.rs` | the task subsystem: slab, cell cache, current task, refusing |
 //! | `task/slab.rs` | live tasks, generations, the scheduled bit |
 //! | `task/raw.rs` | the one-allocation task cell (unsafe, protocol in its doc) |
-//! | `task/waker.rs` | wakers that pack (loop, slot, generation) in a word |
+//! | `task/cell_cache.rs` | recycled cell memory |
+//! | `task/address.rs` | (loop, slot, generation) and its bit layout |
+//! | `task/waker.rs` | wakers that are a packed address |
+//! | `task/main_task.rs` | the future of `block_on` as the task "main" (unsafe) |
+//! | `task/handle.rs`, `spawn.rs`, `id.rs`, `error.rs`, `yield_now.rs` | the public task API |
+//! | `timer/timers.rs` | the timer subsystem: clock, wheel, fired buffer |
 //! | `timer/wheel.rs` | the hierarchical timer wheel, 1 µs ticks |
 //! | `timer/clock.rs` | real or paused clock |
+//! | `timer/sleep.rs`, `timeout.rs`, `interval.rs`, `scope.rs` | the time futures |
 //! | `reactor/` | mio, readiness, `IoSource`, the precise-wakeup timerfd |
-//! | `remote/` | `LoopHandle`, the cross-thread queue, `RemoteTask` |
-//! | `runtime/` | `EventLoop`, `Builder`, `run` |
-//! | `monitor/` | counters and `stats()` |
+//! | `remote/` | the inbox other threads send to, `LoopHandle`, `RemoteTask`, `LoopClosed` |
+//! | `blocking/` | the thread pool behind `to_thread` |
+//! | `runtime/` | `EventLoop`, `Builder`, `run`, the close protocol (`shutdown.rs`) |
+//! | `monitor/` | counters, slow polls, lag, the task dump, the trace |
 
-#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
-#![deny(unsafe_op_in_unsafe_fn)]
-#![warn(clippy::undocumented_unsafe_blocks)]
-
+mod blocking;
 mod callback;
 mod cancel;
 mod context;
@@ -37,9 +47,10 @@ mod scheduler;
 mod task;
 mod timer;
 
+pub use blocking::{to_thread, ToThread};
 pub use callback::{call_at, call_later, call_soon, CallbackHandle};
 pub use cancel::on_cancel;
-pub use remote::{to_thread, LoopHandle, RemoteTask, ToThread};
+pub use remote::{LoopClosed, LoopHandle, RemoteTask};
 pub use runtime::{run, Builder, EventLoop};
 pub use task::{
     all_tasks, current_task, spawn, spawn_named, yield_now, CancelHandle, Task, TaskError, TaskId, TaskInfo, YieldNow,
@@ -55,7 +66,7 @@ pub use timer::{
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn handle() -> LoopHandle {
-    context::with_core("evloop::handle", |core| LoopHandle::new(core.remote.clone()))
+    context::with_core("evloop::handle", |core| LoopHandle::new(core.inbox().shared().clone()))
 }
 
 /// A handle to the loop running on this thread, or `None` outside one
@@ -69,5 +80,5 @@ pub fn handle() -> LoopHandle {
 /// evloop::run(async { assert!(evloop::try_handle().is_some()) });
 /// ```
 pub fn try_handle() -> Option<LoopHandle> {
-    context::try_with_core(|core| LoopHandle::new(core.remote.clone()))
+    context::try_with_core(|core| LoopHandle::new(core.inbox().shared().clone()))
 }

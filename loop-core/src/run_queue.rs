@@ -10,16 +10,32 @@
 //! time in a profile). Measured with `cargo bench --bench scheduling`:
 //! yield_many 9% faster, the others within noise.
 //!
-//! No `unsafe`: an empty slot is `None` (the same 16 bytes as `Ready`, by the
-//! niche in its tag), and popping takes the entry out.
+//! No `unsafe`: an empty slot is `None` (the same 16 bytes as `Runnable`, by
+//! the niche in its tag), and popping takes the entry out.
+//!
+//! After a burst (a million tasks woken at once) the buffer is halved, one
+//! step per tick, while it is less than an eighth full
+//! ([`RunQueue::shrink_if_sparse`]): memory comes back without a steady
+//! state ever paying for it.
 
-use crate::core::Ready;
+use std::rc::Rc;
 
-/// A FIFO of [`Ready`] entries.
+use crate::callback::CallbackCell;
+
+/// One entry of the run queue: something to run on this tick or a later one.
+pub(crate) enum Runnable {
+    /// A task in the slab, named by (slot, generation); the main task too.
+    Task { slot: u32, generation: u32 },
+    /// A callback from `call_soon`, `call_later`, `call_at` or
+    /// `call_soon_threadsafe`.
+    Callback(Rc<CallbackCell>),
+}
+
+/// A FIFO of [`Runnable`] entries.
 pub(crate) struct RunQueue {
     /// `slots.len()` is zero or a power of two; the entries are the `len`
     /// slots from `head` on, wrapping around.
-    slots: Vec<Option<Ready>>,
+    slots: Vec<Option<Runnable>>,
     head: usize,
     len: usize,
 }
@@ -27,6 +43,8 @@ pub(crate) struct RunQueue {
 impl RunQueue {
     /// The capacity of the first allocation.
     const FIRST_CAPACITY: usize = 64;
+    /// Buffers up to this size are kept whatever their use.
+    const SHRINK_ABOVE: usize = 1024;
 
     /// An empty queue; it allocates on the first push.
     pub(crate) fn new() -> RunQueue {
@@ -51,7 +69,7 @@ impl RunQueue {
 
     /// Appends `entry` at the back.
     #[inline]
-    pub(crate) fn push_back(&mut self, entry: Ready) {
+    pub(crate) fn push_back(&mut self, entry: Runnable) {
         if self.len == self.slots.len() {
             self.grow();
         }
@@ -62,7 +80,7 @@ impl RunQueue {
 
     /// Takes the entry at the front.
     #[inline]
-    pub(crate) fn pop_front(&mut self) -> Option<Ready> {
+    pub(crate) fn pop_front(&mut self) -> Option<Runnable> {
         if self.len == 0 {
             return None;
         }
@@ -72,11 +90,31 @@ impl RunQueue {
         entry
     }
 
+    /// Halves the buffer if it is large and less than an eighth full.
+    /// Called once per tick; a steady state pays one comparison.
+    #[inline]
+    pub(crate) fn shrink_if_sparse(&mut self) {
+        if self.slots.len() > Self::SHRINK_ABOVE && self.len < self.slots.len() / 8 {
+            self.resize(self.slots.len() / 2);
+        }
+    }
+
+    /// Buffer slots held: the queue's footprint.
+    pub(crate) fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
     /// Doubles the capacity, moving the entries to the front in order.
     #[cold]
     #[inline(never)]
     fn grow(&mut self) {
-        let capacity = (self.slots.len() * 2).max(Self::FIRST_CAPACITY);
+        self.resize((self.slots.len() * 2).max(Self::FIRST_CAPACITY));
+    }
+
+    /// Moves the entries, in order, into a buffer of `capacity` slots.
+    #[cold]
+    fn resize(&mut self, capacity: usize) {
+        debug_assert!(capacity.is_power_of_two() && capacity >= self.len);
         let mut slots = Vec::with_capacity(capacity);
         while let Some(entry) = self.pop_front() {
             slots.push(Some(entry));
@@ -98,13 +136,13 @@ impl Default for RunQueue {
 mod tests {
     use super::*;
 
-    fn task(n: u32) -> Ready {
-        Ready::Task { slot: n, generation: n }
+    fn task(n: u32) -> Runnable {
+        Runnable::Task { slot: n, generation: n }
     }
 
-    fn slot_of(entry: Option<Ready>) -> Option<u32> {
+    fn slot_of(entry: Option<Runnable>) -> Option<u32> {
         match entry {
-            Some(Ready::Task { slot, .. }) => Some(slot),
+            Some(Runnable::Task { slot, .. }) => Some(slot),
             Some(_) => panic!("only tasks were pushed"),
             None => None,
         }
@@ -138,6 +176,27 @@ mod tests {
 
     #[test]
     fn an_empty_slot_costs_no_space() {
-        assert_eq!(std::mem::size_of::<Option<Ready>>(), std::mem::size_of::<Ready>());
+        assert_eq!(std::mem::size_of::<Option<Runnable>>(), std::mem::size_of::<Runnable>());
+    }
+
+    #[test]
+    fn a_burst_gives_its_memory_back_in_order() {
+        let mut q = RunQueue::new();
+        for n in 0..100_000 {
+            q.push_back(task(n));
+        }
+        let big = q.capacity();
+        for n in 0..99_990 {
+            assert_eq!(slot_of(q.pop_front()), Some(n));
+        }
+        for _ in 0..32 {
+            q.shrink_if_sparse();
+        }
+        assert!(q.capacity() <= RunQueue::SHRINK_ABOVE, "{} of {big}", q.capacity());
+        for n in 99_990..100_000 {
+            assert_eq!(slot_of(q.pop_front()), Some(n), "order kept across the shrink");
+        }
+        q.shrink_if_sparse();
+        assert!(q.is_empty());
     }
 }

@@ -1,71 +1,141 @@
-//! The tick: one turn of the loop (asyncio's `_run_once`).
+//! The tick: one turn of the loop (asyncio's `_run_once`), in four steps,
+//! one call each.
 //!
-//! 1. **Timers**: read the clock once and fire every timer that is due
-//!    (`timer/wheel.rs`); a fired `sleep` wakes its task, a fired
+//! 1. **Timers** ([`Core::fire_timers`]): read the clock once and fire every
+//!    timer that is due (`timer/`); a fired `sleep` wakes its task, a fired
 //!    `call_later` queues its callback.
-//! 2. **Remote queue**: take what other threads sent — wakes,
-//!    `call_soon_threadsafe` callbacks, `stop` (`remote/`).
-//! 3. **Run**: pop exactly as many entries as the run queue held when this
-//!    step began, and poll / run each (`core.rs`). Anything made ready now —
-//!    a task waking itself, a `call_soon` from a callback — goes to the back
-//!    of the queue and waits for the next tick, so timers and I/O are looked
-//!    at between any two polls of the same task.
-//! 4. **I/O**: poll mio (`reactor/`). If work is queued, or the loop must
-//!    stop, the poll does not wait (and is skipped when no I/O source is
-//!    registered, since wakes from other threads are seen through the remote
-//!    flag). Otherwise it sleeps until the next timer deadline — with a
-//!    timerfd for sub-millisecond precision — or until an event or a remote
-//!    wake arrives. With a paused clock, an idle loop instead jumps virtual
-//!    time to the next deadline.
+//! 2. **Inbox** ([`Core::drain_inbox`]): take what other threads sent —
+//!    wakes, `call_soon_threadsafe` callbacks, `stop` (`remote/`).
+//! 3. **Run** ([`Core::run_ready`]): pop exactly as many entries as the run
+//!    queue held when this step began, and poll each task (the main task
+//!    too) or run each callback. Anything made ready now — a task waking
+//!    itself, a `call_soon` from a callback — goes to the back of the queue
+//!    and waits for the next tick, so timers and I/O are looked at between
+//!    any two polls of the same task.
+//! 4. **I/O** ([`Core::poll_io`] / [`Core::wait`]): poll mio (`reactor/`).
+//!    If work is queued, or the tick's mode says not to wait, the poll does
+//!    not wait (and is skipped when no I/O source is registered, since wakes
+//!    from other threads are seen through the inbox flag). Otherwise it
+//!    sleeps until the next timer deadline — with a timerfd for
+//!    sub-millisecond precision — or until an event or a remote wake
+//!    arrives. With a paused clock, an idle loop instead jumps virtual time
+//!    to the next deadline.
+//!
+//! [`TickMode`] says who is turning the loop, which decides only step 4.
 
 use std::task::Context;
 use std::time::Duration;
 
-use crate::core::{Core, Ready};
+use crate::core::Core;
+use crate::run_queue::Runnable;
+use crate::task::raw::TaskRef;
+use crate::task::TaskError;
+use crate::timer::TimerPayload;
 
-/// How a tick treats the `block_on` future when the run queue reaches it.
-pub(crate) type MainPoll<'a> = &'a mut dyn FnMut(&mut Context<'_>) -> bool;
+/// Who turns the loop, and so whether step 4 may wait.
+#[derive(Clone, Copy)]
+pub(crate) enum TickMode<'a> {
+    /// `block_on`: wait when idle, until the main task is finished. A stop
+    /// request is left for the next `run_forever`.
+    BlockOn { main: &'a TaskRef },
+    /// `run_forever`: wait when idle, until a stop is requested.
+    RunForever,
+    /// Closing: never wait.
+    Drain,
+}
 
 impl Core {
-    /// Runs one tick. `main` polls the `block_on` future and returns true
-    /// once it is complete. `may_block` false keeps the I/O poll from waiting.
-    /// Returns true if `main` completed during this tick.
-    pub(crate) fn tick(&self, mut main: Option<(MainPoll<'_>, &std::task::Waker)>, may_block: bool) -> bool {
-        self.counters.ticks.set(self.counters.ticks.get() + 1);
+    /// Runs one tick.
+    pub(crate) fn tick(&self, mode: TickMode<'_>) {
+        self.counters().ticks.set(self.counters().ticks.get() + 1);
 
         // 1. Timers.
-        if !self.timers.borrow().is_empty() {
-            self.fire_timers(self.clock.now_us());
+        if !self.timers().is_empty() {
+            self.fire_timers(self.timers().clock().now_us());
         }
 
-        // 2. Remote queue.
-        self.drain_remote();
+        // 2. Inbox.
+        self.drain_inbox();
 
         // 3. Run what was ready when this step began.
-        let mut main_done = false;
-        let running_forever = main.is_none();
-        let n = self.ready.borrow().len();
-        let monitor = self.monitor.as_deref();
+        self.run_ready();
+
+        // 4. I/O, waiting only if there is nothing else to do.
+        let may_wait = match mode {
+            TickMode::BlockOn { main } => !main.is_complete(),
+            TickMode::RunForever => !self.stop_requested(),
+            TickMode::Drain => false,
+        };
+        if may_wait && self.run_queue().borrow().is_empty() && !self.inbox().is_notified() {
+            self.wait();
+        } else if self.reactor().borrow().has_sources() {
+            self.poll_io(Some(Duration::ZERO));
+        }
+    }
+
+    /// Step 1: fires every timer due at `now_us`, in deadline order.
+    pub(crate) fn fire_timers(&self, now_us: u64) {
+        let mut fired = self.timers().take_due(now_us);
+        if !fired.is_empty() {
+            let counters = self.counters();
+            counters
+                .timers_fired
+                .set(counters.timers_fired.get() + fired.len() as u64);
+            if let Some(m) = self.monitor() {
+                m.stamp();
+                m.timers_fired(now_us, fired.iter().map(|(when, _)| *when));
+            }
+            for (_, payload) in fired.drain(..) {
+                match payload {
+                    TimerPayload::Wake(waker) => waker.wake(),
+                    TimerPayload::Callback(cell) => {
+                        cell.disarmed();
+                        self.run_queue().borrow_mut().push_back(Runnable::Callback(cell));
+                    }
+                }
+            }
+        }
+        self.timers().recycle(fired);
+    }
+
+    /// Step 2: handles what other threads sent.
+    pub(crate) fn drain_inbox(&self) {
+        if !self.inbox().take_notified() {
+            return;
+        }
+        while let Some(msg) = self.inbox().next() {
+            match msg {
+                crate::remote::RemoteMsg::Wake { slot, generation } => {
+                    let counters = self.counters();
+                    counters.wakes_remote.set(counters.wakes_remote.get() + 1);
+                    self.wake(slot, generation);
+                }
+                crate::remote::RemoteMsg::Call(f) => {
+                    let cell = crate::callback::CallbackCell::new(f, None);
+                    self.run_queue().borrow_mut().push_back(Runnable::Callback(cell));
+                }
+                crate::remote::RemoteMsg::Stop => self.request_stop(),
+            }
+        }
+    }
+
+    /// Step 3: runs the entries queued when the step began.
+    pub(crate) fn run_ready(&self) {
+        let n = self.run_queue().borrow().len();
+        let monitor = self.monitor();
         if let Some(m) = monitor {
             m.run_step(n);
         }
         for _ in 0..n {
-            let Some(item) = self.ready.borrow_mut().pop_front() else {
+            let Some(entry) = self.run_queue().borrow_mut().pop_front() else {
                 break;
             };
-            match item {
-                Ready::Task { slot, generation } => self.run_task(slot, generation),
-                Ready::Callback(cell) => {
-                    self.run_callback(&cell);
-                    if let Some(m) = monitor {
-                        m.stamp();
-                    }
-                }
-                Ready::Main => {
-                    self.clear_main_scheduled();
-                    if let Some((poll, waker)) = main.as_mut() {
-                        self.counters.polls.set(self.counters.polls.get() + 1);
-                        main_done |= poll(&mut Context::from_waker(waker));
+            match entry {
+                Runnable::Task { slot, generation } => self.run_task(slot, generation),
+                Runnable::Callback(cell) => {
+                    if cell.run() {
+                        let counters = self.counters();
+                        counters.callbacks_run.set(counters.callbacks_run.get() + 1);
                     }
                     if let Some(m) = monitor {
                         m.stamp();
@@ -73,64 +143,76 @@ impl Core {
                 }
             }
         }
-
-        // 4. I/O, waiting only if there is nothing else to do.
-        // A stop request ends run_forever; block_on ignores it (and must not
-        // spin on it), leaving it for the next run_forever.
-        let busy = main_done
-            || !may_block
-            || (running_forever && self.stop_requested.get())
-            || !self.ready.borrow().is_empty()
-            || self.remote.is_notified();
-        if busy {
-            if self.reactor.borrow().has_sources() {
-                self.poll_io(Some(Duration::ZERO));
-            }
-        } else {
-            self.wait_idle();
-        }
-        main_done
+        self.run_queue().borrow_mut().shrink_if_sparse();
     }
 
-    /// Nothing is ready: sleep until a deadline, an event or a remote wake.
-    fn wait_idle(&self) {
-        let next = self.timers.borrow().next_deadline();
-        if self.clock.is_paused() {
+    /// Polls (or, if cancellation was requested, drops) one queued task.
+    #[inline]
+    fn run_task(&self, slot: u32, generation: u32) {
+        let tasks = self.tasks();
+        let Some(task) = tasks.take_scheduled(slot, generation) else {
+            return;
+        };
+        tasks.set_current(Some((slot, generation)));
+        let done = if task.is_cancel_requested() {
+            task.drop_future(TaskError::cancelled());
+            true
+        } else {
+            let waker = task.address().waker();
+            let counters = self.counters();
+            counters.polls.set(counters.polls.get() + 1);
+            let done = task.poll(&mut Context::from_waker(&waker));
+            if let Some(m) = self.monitor() {
+                m.polled(&task);
+            }
+            done
+        };
+        tasks.set_current(None);
+        if done {
+            tasks.finish(slot, task);
+        }
+    }
+
+    /// Step 4 when idle: sleep until a deadline, an event or a remote wake.
+    fn wait(&self) {
+        let next = self.timers().next_deadline();
+        let clock = self.timers().clock();
+        if clock.is_paused() {
             // Real work on the blocking pool takes real time: wait for it
             // rather than jumping virtual time past it.
-            if self.blocking_pending() {
+            if self.blocking().has_pending() {
                 self.poll_io(None);
                 return;
             }
             // Auto-advance: if no I/O is pending right now, jump to the next
             // deadline instead of sleeping through it.
             let events = self.poll_io(Some(Duration::ZERO));
-            if events == 0 && self.ready.borrow().is_empty() && !self.remote.is_notified() {
+            if events == 0 && self.run_queue().borrow().is_empty() && !self.inbox().is_notified() {
                 match next {
-                    Some(at) => self.clock.advance_to(at),
+                    Some(at) => clock.advance_to(at),
                     None => {
                         self.poll_io(None);
                     }
                 }
             }
         } else {
-            let timeout = next.map(|at| self.clock.until(at));
-            self.poll_io(timeout);
+            self.poll_io(next.map(|at| clock.until(at)));
         }
     }
 
-    /// Polls the reactor and wakes whoever waits on the events. Returns the
-    /// number of I/O events (the waker and timer tokens excluded).
+    /// Step 4: polls the reactor and wakes whoever waits on the events.
+    /// Returns the number of I/O events (the waker and timer tokens excluded).
     pub(crate) fn poll_io(&self, timeout: Option<Duration>) -> usize {
-        let (mut wakers, n) = self.reactor.borrow_mut().poll(timeout);
-        if let (Some(m), false) = (&self.monitor, wakers.is_empty()) {
+        let (mut wakers, n) = self.reactor().borrow_mut().poll(timeout);
+        if let (Some(m), false) = (self.monitor(), wakers.is_empty()) {
             m.stamp();
         }
-        self.counters.io_events.set(self.counters.io_events.get() + n as u64);
+        let counters = self.counters();
+        counters.io_events.set(counters.io_events.get() + n as u64);
         for waker in wakers.drain(..) {
             waker.wake();
         }
-        self.reactor.borrow_mut().recycle(wakers);
+        self.reactor().borrow_mut().recycle(wakers);
         n
     }
 }

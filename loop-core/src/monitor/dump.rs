@@ -27,21 +27,20 @@ use crate::context;
 #[track_caller]
 pub fn dump_tasks() -> String {
     context::with_core("evloop::monitor::dump_tasks", |core| {
-        let measuring = core.monitor.as_ref().and_then(|m| m.ticks());
-        let current = core.current.get();
-        let tasks = core.tasks.borrow();
+        let measuring = core.monitor().and_then(|m| m.ticks());
+        let current = core.tasks().current_slot();
         let mut out = String::new();
         let _ = writeln!(
             out,
             "{:>8}  {:<24} {:<10} {:>8} {:>12}  spawned at",
             "id", "name", "state", "polls", "busy"
         );
-        for (slot, generation, task) in tasks.iter() {
+        for (slot, generation, task, scheduled) in core.tasks().snapshot() {
             let state = if current == Some((slot, generation)) {
                 "running"
             } else if task.is_cancel_requested() {
                 "cancelling"
-            } else if tasks.is_scheduled(slot) {
+            } else if scheduled {
                 "scheduled"
             } else {
                 "waiting"

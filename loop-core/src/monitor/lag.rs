@@ -46,7 +46,7 @@ pub fn lag_monitor(interval: Duration, threshold: Duration, on_lag: impl Fn(Dura
             crate::sleep(interval).await;
             let lag = crate::time().saturating_duration_since(start + interval);
             context::try_with_core(|core| {
-                if let Some(m) = &core.monitor {
+                if let Some(m) = core.monitor() {
                     m.record_lag(lag);
                 }
             });

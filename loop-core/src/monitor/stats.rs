@@ -27,8 +27,8 @@ pub(crate) struct Counters {
 /// evloop::run(async {
 ///     evloop::spawn(async {}).await.unwrap();
 ///     let s = evloop::monitor::stats();
-///     assert_eq!(s.tasks_spawned, 1);
-///     assert_eq!(s.tasks_alive, 0);
+///     assert_eq!(s.tasks_spawned, 2, "the task and the main task");
+///     assert_eq!(s.tasks_alive, 1, "the main task, running now");
 ///     println!("{s}");
 /// });
 /// ```
@@ -41,8 +41,11 @@ pub struct LoopStats {
     pub polls: u64,
     /// Tasks spawned.
     pub tasks_spawned: u64,
-    /// Tasks not yet finished.
+    /// Tasks not yet finished (the main task included while it runs).
     pub tasks_alive: u64,
+    /// Entries in the task slab (live or free): its memory footprint, which
+    /// comes down after a burst of tasks has finished.
+    pub task_store_size: u64,
     /// Wakes that scheduled a task from the loop thread.
     pub wakes_local: u64,
     /// Wakes that arrived from other threads (or while the loop was not running).
@@ -55,6 +58,8 @@ pub struct LoopStats {
     pub timers_pending: u64,
     /// Node slots in the timer store (armed or free): its memory footprint.
     pub timer_store_size: u64,
+    /// Slots of the run queue's buffer: its memory footprint.
+    pub run_queue_size: u64,
     /// I/O sources registered.
     pub io_sources: u64,
     /// Callbacks run.
@@ -73,9 +78,9 @@ pub struct LoopStats {
 
 impl LoopStats {
     pub(crate) fn of(core: &Core) -> LoopStats {
-        let c = &core.counters;
-        let timers = core.timers.borrow();
-        let [poll_time, schedule_latency, timer_lateness, loop_lag] = match &core.monitor {
+        let c = core.counters();
+        let timers = core.timers();
+        let [poll_time, schedule_latency, timer_lateness, loop_lag] = match core.monitor() {
             Some(m) => m.summaries(),
             None => [None; 4],
         };
@@ -83,16 +88,18 @@ impl LoopStats {
             ticks: c.ticks.get(),
             polls: c.polls.get(),
             tasks_spawned: c.tasks_spawned.get(),
-            tasks_alive: core.tasks.borrow().len() as u64,
+            tasks_alive: core.tasks().len() as u64,
+            task_store_size: core.tasks().capacity() as u64,
             wakes_local: c.wakes_local.get(),
             wakes_remote: c.wakes_remote.get(),
             io_events: c.io_events.get(),
             timers_fired: c.timers_fired.get(),
             timers_pending: timers.len() as u64,
-            timer_store_size: timers.capacity() as u64,
-            io_sources: core.reactor.borrow().source_count() as u64,
+            timer_store_size: timers.store_size() as u64,
+            run_queue_size: core.run_queue().borrow().capacity() as u64,
+            io_sources: core.reactor().borrow().source_count() as u64,
             callbacks_run: c.callbacks_run.get(),
-            blocking_threads: core.blocking_threads() as u64,
+            blocking_threads: core.blocking().threads() as u64,
             poll_time,
             schedule_latency,
             timer_lateness,

@@ -56,7 +56,7 @@ impl<S: mio::event::Source> IoSource<S> {
     #[track_caller]
     pub fn new(mut source: S) -> io::Result<IoSource<S>> {
         let core = context::current_rc("IoSource::new");
-        let key = core.reactor.borrow_mut().register(&mut source)?;
+        let key = core.reactor().borrow_mut().register(&mut source)?;
         Ok(IoSource { source, key, core })
     }
 
@@ -72,8 +72,13 @@ impl<S: mio::event::Source> IoSource<S> {
 
     /// Ready if the last readiness edge for `dir` has not been consumed;
     /// otherwise remembers the waker for the next edge.
+    ///
+    /// # Panics
+    /// When polled inside another loop than the one it was registered with
+    /// ("belongs to a different event loop").
     pub fn poll_ready(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<()> {
-        let mut reactor = self.core.reactor.borrow_mut();
+        self.check_loop();
+        let mut reactor = self.core.reactor().borrow_mut();
         let (ready, waker) = reactor.state(self.key).flag(dir);
         if *ready {
             return Poll::Ready(());
@@ -91,7 +96,7 @@ impl<S: mio::event::Source> IoSource<S> {
     /// Forgets the readiness for `dir`: call it when an operation returned
     /// `WouldBlock`, so the task waits for the next edge.
     pub fn clear_ready(&self, dir: Direction) {
-        let mut reactor = self.core.reactor.borrow_mut();
+        let mut reactor = self.core.reactor().borrow_mut();
         *reactor.state(self.key).flag(dir).0 = false;
     }
 
@@ -102,7 +107,7 @@ impl<S: mio::event::Source> IoSource<S> {
     /// pending, since a close seen in an event already consumed would never
     /// produce another edge.
     pub fn is_read_closed(&self) -> bool {
-        self.core.reactor.borrow_mut().state(self.key).read_closed
+        self.core.reactor().borrow_mut().state(self.key).read_closed
     }
 
     /// Tries `op` whenever `dir` is ready, until it returns something other
@@ -131,9 +136,31 @@ impl<S: mio::event::Source> IoSource<S> {
     }
 }
 
+impl<S: mio::event::Source> IoSource<S> {
+    /// A source waits on its own loop's reactor: awaiting it inside another
+    /// loop would never see an event.
+    #[inline]
+    fn check_loop(&self) {
+        let running = context::try_with_core(|core| core.id());
+        if running.is_some_and(|id| id != self.core.id()) {
+            foreign_source::<S>();
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn foreign_source<S>() -> ! {
+    panic!(
+        "this I/O source ({}) belongs to a different event loop than the one polling it: \
+         a socket is registered with the loop it was created on; create it inside the loop that uses it",
+        std::any::type_name::<S>()
+    )
+}
+
 impl<S: mio::event::Source> Drop for IoSource<S> {
     fn drop(&mut self) {
-        let wakers = self.core.reactor.borrow_mut().deregister(self.key, &mut self.source);
+        let wakers = self.core.reactor().borrow_mut().deregister(self.key, &mut self.source);
         for waker in wakers {
             waker.wake();
         }

@@ -2,6 +2,7 @@
 //! (a `LoopHandle::spawn` task, a `to_thread` job) reaches whoever awaits
 //! it, on any thread or executor.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -43,19 +44,41 @@ impl<T> Completer<T> {
         Arc::strong_count(&self.slot) == 1
     }
 
-    /// Sets the result and wakes the reader; later calls do nothing.
+    /// Sets the result and wakes the reader; later calls do nothing. With
+    /// the reader gone the result is dropped here, and a panic from its
+    /// destructor is caught: this runs on worker threads, which must live on.
     pub(crate) fn complete(&self, result: Result<T, TaskError>) {
-        let waker = {
-            let mut slot = lock(&self.slot);
-            if slot.result.is_some() || slot.taken {
-                return;
-            }
-            slot.result = Some(result);
-            slot.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
+        if self.is_abandoned() {
+            drop_caught(result);
+            return;
         }
+        fill(&self.slot, result);
+    }
+}
+
+/// Stores `result` unless the slot already has one, and wakes the reader.
+fn fill<T>(slot: &Mutex<Slot<T>>, result: Result<T, TaskError>) {
+    let waker = {
+        let mut slot = lock(slot);
+        if slot.result.is_some() || slot.taken {
+            drop(slot);
+            drop_caught(result);
+            return;
+        }
+        slot.result = Some(result);
+        slot.waker.take()
+    };
+    if let Some(w) = waker {
+        w.wake();
+    }
+}
+
+/// Drops a value whose destructor may panic, without letting the panic out.
+pub(crate) fn drop_caught<V>(value: V) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        // A payload whose own destructor panics is leaked.
+        std::mem::forget(payload);
+        eprintln!("evloop: a result nobody awaited panicked while being dropped; the panic was discarded");
     }
 }
 
@@ -66,6 +89,12 @@ impl<T> Drop for Completer<T> {
 }
 
 impl<T> Completion<T> {
+    /// Completes the slot from the reading side (the work was refused
+    /// before it could start); does nothing if a result is already there.
+    pub(crate) fn refuse(&self, why: &'static str) {
+        fill(&self.slot, Err(TaskError::refused(why)));
+    }
+
     pub(crate) fn is_finished(&self) -> bool {
         let slot = lock(&self.slot);
         slot.result.is_some() || slot.taken

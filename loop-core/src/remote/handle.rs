@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::remote_task::{self, RemoteTask};
-use super::{RemoteMsg, Shared};
+use super::{LoopClosed, RemoteMsg, Shared};
 
 /// A thread-safe handle to a loop: stop it, run a closure on it, or spawn a
 /// `Send` future on it, from any thread.
@@ -18,7 +18,7 @@ use super::{RemoteMsg, Shared};
 /// let handle = lp.handle();
 /// let worker = std::thread::spawn(move || {
 ///     let answer = handle.spawn(async { 6 * 7 });
-///     handle.call_soon_threadsafe(|| println!("hello from the loop thread"));
+///     handle.call_soon_threadsafe(|| println!("hello from the loop thread")).unwrap();
 ///     let value = futures_lite::future::block_on(answer).unwrap();
 ///     handle.stop();
 ///     value
@@ -37,20 +37,30 @@ impl LoopHandle {
     }
 
     /// Asks the loop to stop: the current tick finishes, then `run_forever`
-    /// returns. Wakes a sleeping loop at once.
+    /// returns. Wakes a sleeping loop at once. Does nothing if the loop is
+    /// closed.
     pub fn stop(&self) {
-        self.shared.send(RemoteMsg::Stop);
+        let _ = self.shared.send(RemoteMsg::Stop);
     }
 
     /// Runs `f` on the loop thread on a later tick; wakes a sleeping loop at
-    /// once. If the loop has been dropped, `f` is dropped without running.
-    pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) {
-        self.shared.send(RemoteMsg::Call(Box::new(f)));
+    /// once.
+    ///
+    /// # Errors
+    /// [`LoopClosed`] if the loop is closed: `f` is then dropped here, on
+    /// the calling thread, without running.
+    pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) -> Result<(), LoopClosed> {
+        self.shared.send(RemoteMsg::Call(Box::new(f))).map_err(|refused| {
+            drop(refused);
+            LoopClosed
+        })
     }
 
     /// Spawns `fut` on the loop from any thread. The returned [`RemoteTask`]
     /// can be awaited from any thread or executor; it yields a cancelled
-    /// `TaskError` if the loop closes before the future completes.
+    /// `TaskError` if the loop closes before the future completes, and a
+    /// refused one (`is_refused`, "event loop is closed") if the loop was
+    /// already closed.
     pub fn spawn<F>(&self, fut: F) -> RemoteTask<F::Output>
     where
         F: Future + Send + 'static,
@@ -86,8 +96,11 @@ impl LoopHandle {
         F: Future + 'static,
         F::Output: Send,
     {
-        let (task, job) = remote_task::pair(make);
-        self.call_soon_threadsafe(job);
+        let (task, job) = remote_task::pair(make, self.shared.clone());
+        if let Err(refused) = self.shared.send(RemoteMsg::Call(Box::new(job))) {
+            task.refuse("spawn refused: the event loop is closed");
+            drop(refused);
+        }
         task
     }
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::EventLoop;
-use crate::core::BlockingConfig;
+use crate::blocking::BlockingConfig;
 use crate::monitor::recorder::MonitorConfig;
 use crate::monitor::SlowPoll;
 

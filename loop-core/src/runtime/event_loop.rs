@@ -4,25 +4,20 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::pin::pin;
+use std::panic::Location;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
-use std::task::{Context, Poll};
 
-use super::Builder;
-use crate::context::{self, Enter};
-use crate::core::{BlockingConfig, Core};
+use super::{shutdown, Builder};
+use crate::blocking::BlockingConfig;
+use crate::context::Enter;
+use crate::core::Core;
 use crate::monitor::recorder::MonitorConfig;
 use crate::monitor::LoopStats;
 use crate::remote::LoopHandle;
-use crate::task::TaskError;
-
-/// Rounds of "cancel everything, then run until quiet" at close before the
-/// remaining futures are simply dropped.
-const CLOSE_ROUNDS: usize = 64;
-/// Ticks per round at close.
-const CLOSE_TICKS: usize = 1024;
-/// How long tasks spawned by cleanup during close may keep waiting.
-const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+use crate::scheduler::TickMode;
+use crate::task::main_task::MainTask;
+use crate::task::Task;
 
 /// A single-threaded event loop.
 ///
@@ -68,29 +63,37 @@ impl EventLoop {
     }
 
     /// Runs the loop until `fut` completes and returns its output
-    /// (asyncio's `run_until_complete`). Tasks spawned earlier keep their
-    /// state between calls.
+    /// (asyncio's `run_until_complete`). `fut` runs as the loop's main task,
+    /// named `"main"`. Tasks spawned earlier keep their state between calls.
     ///
     /// # Panics
     /// If a loop is already running on this thread, if the loop is closed,
-    /// and when `fut` panics.
+    /// and when `fut` panics (with `fut`'s panic).
     #[track_caller]
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
         self.check_open("EventLoop::block_on");
+        let spawned_at = Location::caller();
         let _enter = Enter::new(&self.core, "EventLoop::block_on");
-        let mut fut = pin!(fut);
-        let waker = self.core.begin_main();
-        let _main = EndMain(&self.core);
         let mut output = None;
-        let mut poll_main = |cx: &mut Context<'_>| match fut.as_mut().poll(cx) {
-            Poll::Ready(v) => {
-                output = Some(v);
-                true
+        let ended = {
+            let mut main = pin!(async {
+                output = Some(fut.await);
+            });
+            let main: Pin<&mut dyn Future<Output = ()>> = main.as_mut();
+            // SAFETY: `main` is pinned in this frame and outlives the guard,
+            // which is dropped (never leaked) at the end of this block, on
+            // the normal path and when unwinding (see `task/main_task.rs`).
+            let task = unsafe { MainTask::start(&self.core, main, spawned_at) };
+            while !task.is_finished() {
+                self.core.tick(TickMode::BlockOn { main: task.task() });
             }
-            Poll::Pending => false,
+            task.finish()
         };
-        while !self.core.tick(Some((&mut poll_main, &waker)), true) {}
-        output.expect("the main future completed")
+        match ended {
+            Ok(()) => output.expect("the main task completed"),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("evloop: the main task ended without a value: {e}"),
+        }
     }
 
     /// Runs the loop until [`stop`](Self::stop) is called — from a task, a
@@ -103,21 +106,49 @@ impl EventLoop {
         self.check_open("EventLoop::run_forever");
         let _enter = Enter::new(&self.core, "EventLoop::run_forever");
         loop {
-            self.core.tick(None, true);
-            if self.core.stop_requested.replace(false) {
+            self.core.tick(TickMode::RunForever);
+            if self.core.take_stop_request() {
                 break;
             }
         }
     }
 
+    /// Creates a task on this loop from the thread that owns it, whether or
+    /// not the loop is running; it first runs on the loop's next tick.
+    ///
+    /// ```
+    /// # use evloop_core as evloop;
+    /// let lp = evloop::EventLoop::new().unwrap();
+    /// let task = lp.spawn(async { 2 + 2 });
+    /// assert_eq!(lp.block_on(task).unwrap(), 4);
+    /// ```
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    #[track_caller]
+    pub fn spawn<F: Future + 'static>(&self, fut: F) -> Task<F::Output> {
+        self.check_open("EventLoop::spawn");
+        self.core.spawn(fut, None, Location::caller())
+    }
+
+    /// Like [`spawn`](Self::spawn), with a name.
+    ///
+    /// # Panics
+    /// If the loop is closed.
+    #[track_caller]
+    pub fn spawn_named<F: Future + 'static>(&self, name: impl Into<String>, fut: F) -> Task<F::Output> {
+        self.check_open("EventLoop::spawn_named");
+        self.core.spawn(fut, Some(name.into()), Location::caller())
+    }
+
     /// Makes `run_forever` return once the current tick finishes.
     pub fn stop(&self) {
-        self.core.stop_requested.set(true);
+        self.core.request_stop();
     }
 
     /// A thread-safe handle to this loop.
     pub fn handle(&self) -> LoopHandle {
-        LoopHandle::new(self.core.remote.clone())
+        LoopHandle::new(self.core.inbox().shared().clone())
     }
 
     /// This loop's counters.
@@ -127,7 +158,7 @@ impl EventLoop {
 
     /// True if the clock is paused.
     pub fn is_clock_paused(&self) -> bool {
-        self.core.clock.is_paused()
+        self.core.timers().clock().is_paused()
     }
 
     /// Cancels every task still alive and runs the loop until they (and any
@@ -143,85 +174,10 @@ impl EventLoop {
     }
 
     fn shutdown(&self) {
-        if self.closed.replace(true) {
-            return;
-        }
-        let core = &self.core;
-        core.close_blocking();
-        if std::thread::panicking() || context::is_running() {
-            // No turning of the loop here: just drop every future.
-            force_drop_all(core);
-        } else {
-            let _enter = Enter::new(core, "EventLoop::close");
-            // 1. Cancel every task and run until the queue is quiet: cleanup
-            //    that does not wait (destructors, on_cancel hooks) runs here.
-            core.cancel_all();
-            run_until_quiet(core);
-            // 2. Tasks their cleanup spawned may wait (a timer, a socket):
-            //    keep the loop turning, for at most CLOSE_GRACE.
-            let deadline = core.clock.now() + CLOSE_GRACE;
-            let wake_up = crate::call_at(deadline, || {});
-            while core.tasks.borrow().len() > 0 && core.clock.now() < deadline {
-                core.tick(None, true);
-            }
-            wake_up.cancel();
-            // 3. Whatever is left is cancelled; a task that keeps spawning
-            //    cannot hold the loop open: spawning now yields tasks that
-            //    are cancelled before they start.
-            for _ in 0..CLOSE_ROUNDS {
-                if core.cancel_all() == 0 {
-                    break;
-                }
-                run_until_quiet(core);
-            }
-            force_drop_all(core);
-        }
-        // Stop taking messages before waiting for blocking jobs: a job that
-        // waits for the loop (a LoopHandle::spawn) is then told "cancelled"
-        // instead of waiting forever.
-        core.close_queues();
-        core.shutdown_blocking();
-    }
-}
-
-/// Ticks without blocking until nothing is ready (bounded).
-fn run_until_quiet(core: &Core) {
-    for _ in 0..CLOSE_TICKS {
-        core.tick(None, false);
-        if core.ready.borrow().is_empty() {
-            break;
+        if !self.closed.replace(true) {
+            shutdown::close(&self.core);
         }
     }
-}
-
-/// Drops every remaining task's future, without polling. Spawning is
-/// disabled first: a task spawned now goes to `doomed`, whose futures are
-/// dropped here in rounds. A chain of destructors that spawn forever is cut
-/// after `CLOSE_ROUNDS` rounds; what is left then is leaked, with a warning.
-fn force_drop_all(core: &Core) {
-    core.closing.set(true);
-    for (slot, generation, task) in core.live_tasks() {
-        if core.tasks.borrow_mut().take_scheduled(slot, generation).is_some() {
-            task.drop_future(TaskError::cancelled());
-            core.finish(slot, task);
-        }
-    }
-    for _ in 0..CLOSE_ROUNDS {
-        let doomed = std::mem::take(&mut *core.doomed.borrow_mut());
-        if doomed.is_empty() {
-            return;
-        }
-        for task in doomed {
-            task.drop_future(TaskError::cancelled());
-        }
-    }
-    let left = std::mem::take(&mut *core.doomed.borrow_mut());
-    eprintln!(
-        "evloop: while the loop closed, task destructors kept spawning new tasks; \
-         {} of them were leaked without being dropped",
-        left.len()
-    );
-    std::mem::forget(left);
 }
 
 impl Drop for EventLoop {
@@ -230,20 +186,11 @@ impl Drop for EventLoop {
     }
 }
 
-/// Ends the `block_on` even if the main future panics.
-struct EndMain<'a>(&'a Core);
-
-impl Drop for EndMain<'_> {
-    fn drop(&mut self) {
-        self.0.end_main();
-    }
-}
-
 impl fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventLoop")
             .field("index", &self.core.index())
-            .field("paused_clock", &self.core.clock.is_paused())
+            .field("paused_clock", &self.core.timers().clock().is_paused())
             .field("closed", &self.closed.get())
             .finish()
     }

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::address::TaskAddress;
 use super::error::TaskError;
 use super::id::TaskId;
 use super::raw::{OutputRef, TaskRef};
@@ -31,6 +32,11 @@ impl<T> Task<T> {
     #[inline]
     pub(crate) fn new(output: OutputRef<T>) -> Task<T> {
         Task { output }
+    }
+
+    /// Where the task lives.
+    pub(crate) fn address(&self) -> TaskAddress {
+        self.output.task().address()
     }
 
     /// Requests cancellation. Returns false if the task already finished.
@@ -99,7 +105,7 @@ fn cancel(task: &TaskRef) -> bool {
     }
     // Queue it like any wake: at once if its loop runs on this thread, else
     // through the loop's remote queue, drained when the loop runs.
-    crate::context::wake(task.place());
+    crate::context::wake(task.address());
     true
 }
 
@@ -119,6 +125,17 @@ impl CancelHandle {
     /// Like [`Task::cancel`]: false if the task already finished.
     pub fn cancel(&self) -> bool {
         cancel(&self.task)
+    }
+
+    /// Cancels the task at `address` on the loop running on this thread, if
+    /// it is still there (how a `RemoteTask` is cancelled from afar).
+    pub(crate) fn cancel_at(address: TaskAddress) -> bool {
+        let task = crate::context::try_with_core(|core| {
+            (core.index() == address.loop_index)
+                .then(|| core.tasks().get(address.slot, address.generation))
+                .flatten()
+        });
+        task.flatten().is_some_and(|task| cancel(&task))
     }
 
     /// True once the task has finished.
@@ -145,7 +162,11 @@ impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.output.poll_output(cx)
+        let polled = self.output.poll_output(cx);
+        if polled.is_pending() {
+            check_same_loop(self.output.task());
+        }
+        polled
     }
 }
 
@@ -157,4 +178,24 @@ impl<T> fmt::Debug for Task<T> {
             .field("finished", &self.is_finished())
             .finish()
     }
+}
+
+/// Awaiting a task of another loop that runs on this thread would hang:
+/// only one loop runs at a time, so the task could never finish.
+#[inline]
+fn check_same_loop(task: &TaskRef) {
+    let running = crate::context::try_with_core(|core| core.index());
+    if running.is_some_and(|index| index != task.address().loop_index) {
+        foreign_task(task);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn foreign_task(task: &TaskRef) -> ! {
+    panic!(
+        "this evloop::Task ({}) belongs to a different event loop than the one awaiting it: \
+         a task only runs on the loop that spawned it; await it there, or spawn the work on this loop",
+        task.name()
+    )
 }

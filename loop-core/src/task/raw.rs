@@ -16,7 +16,9 @@
 //!   one count; the slab holds one while the task is live, the `Task<T>`
 //!   handle holds one until it is dropped, and the scheduler holds one for
 //!   the duration of a poll. The cell is freed when the count reaches zero.
-//!   `TaskRef` is `!Send`, so counts never cross threads.
+//!   `TaskRef` is `!Send`, so counts never cross threads. A count that
+//!   would overflow (2^32 - 1 leaked handles) aborts the process, as
+//!   `std::rc::Rc` does: wrapping would free the cell under a live handle.
 //! * **State bits** (`Header::state`):
 //!   - `RUNNING`: set while the future is being polled or dropped. Polling a
 //!     running task again (re-entrancy) panics instead of aliasing the future.
@@ -24,6 +26,9 @@
 //!     been dropped. Set exactly once.
 //!   - `CANCEL_REQUESTED`: `Task::cancel` asked for the future to be dropped
 //!     the next time the scheduler reaches the task, instead of polling it.
+//!     If the request arrives during the poll that completes the task, the
+//!     output is dropped and the task ends cancelled all the same (asyncio
+//!     does this): `cancel()` returning true always means "cancelled".
 //! * **The stage** is only touched through the vtable functions below, each
 //!   of which runs with exclusive access: the loop thread is the only thread
 //!   that can hold a `TaskRef`, and `RUNNING` rules out re-entrancy.
@@ -41,10 +46,10 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
+use super::address::TaskAddress;
 use super::cell_cache::{self, CellCache};
 use super::error::TaskError;
 use super::id::TaskId;
-use super::waker::WakeTarget;
 
 const RUNNING: u8 = 1;
 const COMPLETE: u8 = 2;
@@ -69,8 +74,8 @@ pub(crate) struct Header {
     name: Option<Box<String>>,
     join_waker: Cell<Option<Waker>>,
     spawned_at: &'static Location<'static>,
-    /// Where the task lives: set once by `Core::spawn`.
-    place: Cell<WakeTarget>,
+    /// Where the task lives: set once, when the slab takes the task.
+    address: Cell<TaskAddress>,
     /// How many times the future was polled.
     polls: Cell<u32>,
     /// Monitor only: time spent in polls, in counter ticks.
@@ -124,11 +129,7 @@ impl TaskRef {
                 name: name.map(Box::new),
                 join_waker: Cell::new(None),
                 spawned_at,
-                place: Cell::new(WakeTarget {
-                    loop_index: 0,
-                    slot: 0,
-                    generation: 0,
-                }),
+                address: Cell::new(TaskAddress::UNSET),
                 polls: Cell::new(0),
                 busy_ticks: Cell::new(0),
                 woken_at: Cell::new(0),
@@ -167,14 +168,14 @@ impl TaskRef {
 
     /// Records where the task lives (loop, slab slot, generation).
     #[inline]
-    pub(crate) fn set_place(&self, place: WakeTarget) {
-        self.header().place.set(place);
+    pub(crate) fn set_address(&self, address: TaskAddress) {
+        self.header().address.set(address);
     }
 
     /// Where the task lives, which is also what its waker names.
     #[inline]
-    pub(crate) fn place(&self) -> WakeTarget {
-        self.header().place.get()
+    pub(crate) fn address(&self) -> TaskAddress {
+        self.header().address.get()
     }
 
     /// How many times the future was polled.
@@ -309,7 +310,10 @@ impl Clone for TaskRef {
     #[inline]
     fn clone(&self) -> Self {
         let refs = &self.header().refs;
-        refs.set(refs.get() + 1);
+        match refs.get().checked_add(1) {
+            Some(n) => refs.set(n),
+            None => refs_overflow(),
+        }
         TaskRef { ptr: self.ptr }
     }
 }
@@ -443,12 +447,35 @@ unsafe fn poll_cell<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bo
     let pinned = unsafe { Pin::new_unchecked(future) };
     let result = match catch_unwind(AssertUnwindSafe(|| pinned.poll(cx))) {
         Ok(Poll::Pending) => return false,
+        // Cancelled during the poll that completed it: the task ends
+        // cancelled, its output is dropped (after the future, below).
+        Ok(Poll::Ready(output)) if cancel_requested(ptr) => {
+            // SAFETY: the stage holds Running and we have exclusive access.
+            unsafe { finish_with(stage, Err(TaskError::cancelled())) };
+            drop_quietly(output);
+            return true;
+        }
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => Err(TaskError::panic(panic)),
     };
     // SAFETY: the stage holds Running and we have exclusive access.
     unsafe { finish_with(stage, result) };
     true
+}
+
+/// Whether the header at `ptr` carries `CANCEL_REQUESTED`.
+fn cancel_requested(ptr: NonNull<Header>) -> bool {
+    // SAFETY: the vtable functions are only called on live cells; the
+    // header is read through a shared reference (its state is a `Cell`).
+    unsafe { ptr.as_ref() }.state.get() & CANCEL_REQUESTED != 0
+}
+
+/// 2^32 - 1 counts: some code leaked handles in a loop (`mem::forget`).
+#[cold]
+#[inline(never)]
+fn refs_overflow() -> ! {
+    eprintln!("evloop: a task's reference count overflowed (2^32 - 1 handles were leaked); aborting");
+    std::process::abort()
 }
 
 unsafe fn drop_future_cell<F: Future>(ptr: NonNull<Header>, reason: TaskError) {
@@ -490,13 +517,156 @@ unsafe fn dealloc_cell<F: Future>(ptr: NonNull<Header>) {
         eprintln!("evloop: a task's output or name panicked while being dropped; the panic was discarded");
     }
     let layout = Layout::new::<TaskCell<F>>();
+    // The block goes to the cache of whichever loop runs on this thread now
+    // (any cache may hold any block of its class, see `cell_cache.rs`), or
+    // back to the allocator when none does.
     let kept = crate::context::try_with_core(|core| {
-        // SAFETY: the block came from a cell cache's `acquire(layout)` and
-        // its cell was dropped just above.
-        unsafe { core.cells.release(cell.cast(), layout) }
+        // SAFETY: the block came from a cell cache's `acquire(layout)` (of
+        // this loop or another: the classes are the same everywhere) and its
+        // cell was dropped just above.
+        unsafe { core.tasks().cells().release(cell.cast(), layout) }
     });
     if kept.is_none() {
         // SAFETY: as above; no loop runs here to take the block.
         unsafe { cell_cache::release_to_allocator(cell.cast(), layout) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    /// Counts its drops; `'static` so it fits a task.
+    #[derive(Debug)]
+    struct Tracked(Rc<Cell<u32>>);
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    fn cell<F: Future + 'static>(future: F) -> (TaskRef, OutputRef<F::Output>) {
+        TaskRef::allocate(&CellCache::new(), future, TaskId::next(), None, Location::caller())
+    }
+
+    fn poll_once(task: &TaskRef) -> bool {
+        task.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    fn output<T>(out: &OutputRef<T>) -> Result<T, TaskError> {
+        match out.poll_output(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(result) => result,
+            Poll::Pending => panic!("the task is not complete"),
+        }
+    }
+
+    #[test]
+    fn a_task_runs_to_its_output_once() {
+        let (task, out) = cell(async { 42 });
+        assert!(!task.is_complete());
+        assert!(out.poll_output(&mut Context::from_waker(Waker::noop())).is_pending());
+        assert!(poll_once(&task));
+        assert!(task.is_complete());
+        assert_eq!(task.polls(), 1);
+        assert_eq!(output(&out).unwrap(), 42);
+        let again = catch_unwind(AssertUnwindSafe(|| output(&out)));
+        assert!(again.is_err(), "a second read of the output panics");
+    }
+
+    #[test]
+    fn a_panic_in_poll_becomes_the_tasks_error() {
+        let (task, out) = cell(async { panic!("inside the task") });
+        assert!(poll_once(&task));
+        let err = output(&out).unwrap_err();
+        assert!(err.is_panic());
+        assert!(err.to_string().contains("inside the task"));
+    }
+
+    #[test]
+    fn drop_future_drops_in_place_and_ends_with_the_reason() {
+        let drops = Rc::new(Cell::new(0));
+        let guard = Tracked(drops.clone());
+        let (task, out) = cell(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        });
+        assert!(!poll_once(&task));
+        task.drop_future(TaskError::cancelled());
+        assert_eq!(drops.get(), 1, "the future was dropped at once");
+        assert!(output(&out).unwrap_err().is_cancelled());
+        task.drop_future(TaskError::cancelled());
+        assert_eq!(drops.get(), 1, "a second drop does nothing");
+    }
+
+    #[test]
+    fn a_cancel_during_the_completing_poll_drops_the_output() {
+        let drops = Rc::new(Cell::new(0));
+        let value = Tracked(drops.clone());
+        let (task, out) = cell(async move { value });
+        // The scheduler checks the bit before a poll; a cancel that arrives
+        // while the task runs (it cancels itself) is seen only after.
+        assert!(task.request_cancel());
+        assert!(poll_once(&task));
+        assert_eq!(drops.get(), 1, "the output was dropped");
+        assert!(output(&out).unwrap_err().is_cancelled());
+        assert!(!task.request_cancel(), "complete: a later cancel returns false");
+    }
+
+    #[test]
+    fn the_cell_is_freed_with_the_last_reference() {
+        let drops = Rc::new(Cell::new(0));
+        let value = Tracked(drops.clone());
+        let (task, out) = cell(async move { value });
+        let extra = task.clone();
+        assert_eq!(task.refs_for_test(), 3);
+        assert!(poll_once(&task));
+        drop(task);
+        drop(out);
+        assert_eq!(drops.get(), 0, "one reference is left: the output lives");
+        drop(extra);
+        assert_eq!(drops.get(), 1, "the last reference dropped the unread output");
+    }
+
+    #[test]
+    fn a_panicking_output_destructor_does_not_escape_the_free() {
+        struct Bomb;
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                panic!("output destructor");
+            }
+        }
+        let (task, out) = cell(async { Bomb });
+        assert!(poll_once(&task));
+        drop(out);
+        drop(task); // reported on stderr, not unwound
+    }
+
+    #[test]
+    fn a_reference_count_overflow_aborts() {
+        const CHILD: &str = "EVLOOP_REFS_OVERFLOW_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            let (task, _out) = cell(async {});
+            task.header().refs.set(u32::MAX - 1);
+            let one = task.clone();
+            let _two = one.clone(); // overflows: must abort, not wrap
+            unreachable!("the count wrapped");
+        }
+        let exe = std::env::current_exe().unwrap();
+        let child = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "task::raw::tests::a_reference_count_overflow_aborts",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&child.stderr);
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(child.status.signal(), Some(libc::SIGABRT), "{stderr}");
+        assert!(stderr.contains("reference count overflowed"), "{stderr}");
     }
 }

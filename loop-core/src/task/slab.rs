@@ -2,30 +2,32 @@
 //!
 //! A slot holds a pointer to the task's heap cell, a *generation* and the
 //! *scheduled* bit. The pair (slot, generation) names one task for its whole
-//! life: when a task finishes its slot is freed and the generation moves on,
-//! so a waker or a run-queue entry that still names the old pair no longer
-//! matches anything. That is how a stale waker costs at most a lookup.
+//! life (see `address.rs`): when a task finishes its slot is freed and the
+//! generation moves on, so a waker or a run-queue entry that still names the
+//! old pair no longer matches anything. That is how a stale waker costs at
+//! most a lookup.
 //!
 //! The scheduled bit deduplicates wakes: a task is pushed onto the run queue
 //! only when the bit goes from clear to set, and the bit is cleared when the
 //! scheduler takes the task off the queue, just before polling it.
+//!
+//! # Memory after a burst
+//!
+//! A burst of a million tasks grows the slab to a million entries. Once most
+//! of them have finished, [`TaskSlab::remove`] compacts: it drops the free
+//! entries at the end, shrinks the vectors, and sorts the free list so that
+//! new tasks take the lowest slots first (which lets the next compaction cut
+//! deeper). A compaction costs O(entries) and runs at most once per
+//! `entries / 8` removals, and only while at most a quarter of the entries
+//! are live, so it is O(1) amortised and never runs in a steady state. Truncated slots keep their generations in
+//! `fresh_generation`, the first generation of any entry created later, so
+//! an address that named a truncated slot does not match its next task.
 
+use super::address::{next_generation, MAX_SLOT};
 use super::raw::TaskRef;
 
-/// Generations are kept to this many bits so that a waker can pack
-/// (loop, slot, generation) into one machine word (see `waker.rs`).
-pub(crate) const GEN_BITS: u32 = 20;
-/// Slot indexes are kept to this many bits, for the same reason.
-pub(crate) const SLOT_BITS: u32 = 28;
-const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
-
-/// The generation after `generation`, wrapping within `GEN_BITS`.
-#[inline]
-pub(crate) fn next_generation(generation: u32) -> u32 {
-    generation.wrapping_add(1) & GEN_MASK
-}
-/// The largest slot index a task may have; larger ones are reserved.
-const MAX_SLOTS: usize = (1 << SLOT_BITS) - 2;
+/// Below this many entries the slab never compacts.
+const COMPACT_MIN_ENTRIES: usize = 4096;
 
 struct Entry {
     task: Option<TaskRef>,
@@ -36,8 +38,13 @@ struct Entry {
 /// A generational slab of live tasks.
 pub(crate) struct TaskSlab {
     entries: Vec<Entry>,
+    /// Free slots; popped from the end.
     free: Vec<u32>,
     len: usize,
+    /// Removals since the last compaction (see the module doc).
+    removed: usize,
+    /// The generation a newly created entry starts at.
+    fresh_generation: u32,
 }
 
 impl TaskSlab {
@@ -46,6 +53,8 @@ impl TaskSlab {
             entries: Vec::new(),
             free: Vec::new(),
             len: 0,
+            removed: 0,
+            fresh_generation: 0,
         }
     }
 
@@ -53,6 +62,11 @@ impl TaskSlab {
     #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Number of entries held, live or free: the slab's footprint.
+    pub(crate) fn capacity(&self) -> usize {
+        self.entries.len()
     }
 
     /// Registers `task` and returns its (slot, generation), already marked
@@ -68,20 +82,20 @@ impl TaskSlab {
         }
         let slot = self.entries.len();
         assert!(
-            slot <= MAX_SLOTS,
-            "evloop: more than {MAX_SLOTS} live tasks on one loop; \
+            slot <= MAX_SLOT as usize,
+            "evloop: more than {MAX_SLOT} live tasks on one loop; \
              this is almost certainly a spawn loop that never awaits its tasks"
         );
         self.entries.push(Entry {
             task: Some(task),
-            generation: 0,
+            generation: self.fresh_generation,
             scheduled: true,
         });
-        (slot as u32, 0)
+        (slot as u32, self.fresh_generation)
     }
 
     /// Removes the task at `slot` (which must be live) and moves the
-    /// generation on, so every waker naming it becomes stale.
+    /// generation on, so every address naming it becomes stale.
     #[inline]
     pub(crate) fn remove(&mut self, slot: u32) -> TaskRef {
         let entry = &mut self.entries[slot as usize];
@@ -90,7 +104,30 @@ impl TaskSlab {
         entry.scheduled = false;
         self.free.push(slot);
         self.len -= 1;
+        self.removed += 1;
+        if self.removed * 8 >= self.entries.len() && self.entries.len() >= COMPACT_MIN_ENTRIES {
+            self.compact();
+        }
         task
+    }
+
+    /// Gives back the memory of free entries after a burst (module doc).
+    #[cold]
+    fn compact(&mut self) {
+        if self.len * 4 > self.entries.len() {
+            return;
+        }
+        self.removed = 0;
+        while self.entries.last().is_some_and(|e| e.task.is_none()) {
+            let gone = self.entries.pop().expect("checked just above");
+            self.fresh_generation = self.fresh_generation.max(gone.generation);
+        }
+        let end = self.entries.len() as u32;
+        self.free.retain(|&slot| slot < end);
+        // Lowest slots last, so they are popped first.
+        self.free.sort_unstable_by(|a, b| b.cmp(a));
+        self.entries.shrink_to(self.entries.len() * 2);
+        self.free.shrink_to(self.free.len() * 2);
     }
 
     /// Sets the scheduled bit of (slot, generation) if it names a live task.
@@ -120,10 +157,13 @@ impl TaskSlab {
         }
     }
 
-    /// The live task in `slot`, if any.
+    /// The live task named by (slot, generation), if any.
     #[inline]
-    pub(crate) fn get(&self, slot: u32) -> Option<&TaskRef> {
-        self.entries.get(slot as usize).and_then(|e| e.task.as_ref())
+    pub(crate) fn get(&self, slot: u32, generation: u32) -> Option<&TaskRef> {
+        self.entries
+            .get(slot as usize)
+            .filter(|e| e.generation == generation)
+            .and_then(|e| e.task.as_ref())
     }
 
     /// Whether the task in `slot` is queued to run.
@@ -164,18 +204,20 @@ mod tests {
         // The old name is stale now.
         assert!(!slab.try_schedule(slot, generation));
         assert!(slab.take_scheduled(slot, generation).is_none());
+        assert!(slab.get(slot, generation).is_none());
         let (slot2, gen2) = slab.insert(dummy());
         assert_eq!(slot2, slot);
         assert_eq!(gen2, 1);
         assert!(slab.take_scheduled(slot, generation).is_none());
         assert!(slab.take_scheduled(slot2, gen2).is_some());
+        assert!(slab.get(slot2, gen2).is_some());
     }
 
     #[test]
     fn generations_wrap_within_their_bits() {
         let mut slab = TaskSlab::new();
         let t = dummy();
-        for _ in 0..(GEN_MASK as usize + 3) {
+        for _ in 0..((1usize << crate::task::address::GENERATION_BITS) + 2) {
             let (slot, _) = slab.insert(t.clone());
             slab.remove(slot);
         }
@@ -194,5 +236,44 @@ mod tests {
         slab.remove(3);
         let slots: Vec<u32> = slab.iter().map(|(s, _, _)| s).collect();
         assert_eq!(slots, vec![0, 2]);
+    }
+
+    #[test]
+    fn a_burst_gives_its_memory_back_and_stale_names_stay_stale() {
+        let mut slab = TaskSlab::new();
+        let t = dummy();
+        let names: Vec<(u32, u32)> = (0..100_000).map(|_| slab.insert(t.clone())).collect();
+        assert_eq!(slab.capacity(), 100_000);
+        // One survivor high up keeps the slab from shrinking at first.
+        let (survivor, _) = names[90_000];
+        for &(slot, _) in names.iter().filter(|(s, _)| *s != survivor) {
+            slab.remove(slot);
+        }
+        // A live loop goes on: a few tasks come and go.
+        let churn = |slab: &mut TaskSlab| {
+            for _ in 0..20_000 {
+                let (slot, _) = slab.insert(t.clone());
+                slab.remove(slot);
+            }
+        };
+        churn(&mut slab);
+        assert!(slab.capacity() <= 90_001, "cut above the survivor: {}", slab.capacity());
+        slab.remove(survivor);
+        churn(&mut slab);
+        assert!(
+            slab.capacity() < COMPACT_MIN_ENTRIES,
+            "still {} entries",
+            slab.capacity()
+        );
+        // New tasks in truncated slots do not answer to the old names.
+        let fresh: Vec<(u32, u32)> = (0..10).map(|_| slab.insert(t.clone())).collect();
+        for (slot, generation) in &names[..10] {
+            if fresh.iter().any(|(s, _)| s == slot) {
+                assert!(
+                    slab.get(*slot, *generation).is_none(),
+                    "slot {slot} matched a stale name"
+                );
+            }
+        }
     }
 }

@@ -92,35 +92,35 @@ impl fmt::Debug for TaskInfo {
     }
 }
 
-/// The task being polled right now; `None` outside a task (for example in
-/// the `block_on` future or a callback, or with no loop running).
+/// The task being polled right now (asyncio's `current_task`). Inside the
+/// future given to `run` or `block_on` that is the main task, named
+/// `"main"`; `None` in a callback or with no loop running. O(1).
 ///
 /// ```
 /// # use evloop_core as evloop;
 /// evloop::run(async {
-///     assert!(evloop::current_task().is_none(), "the main future is not a task");
+///     assert_eq!(evloop::current_task().unwrap().name(), "main");
 ///     let name = evloop::spawn_named("me", async { evloop::current_task().unwrap().name() });
 ///     assert_eq!(name.await.unwrap(), "me");
 /// });
+/// assert!(evloop::current_task().is_none());
 /// ```
 pub fn current_task() -> Option<TaskInfo> {
-    context::try_with_core(|core| {
-        let (slot, generation) = core.current.get()?;
-        let tasks = core.tasks.borrow();
-        let task = tasks.iter().find(|(s, g, _)| (*s, *g) == (slot, generation))?.2;
-        Some(TaskInfo::of(task))
-    })
-    .flatten()
+    context::try_with_core(|core| core.tasks().current().map(|task| TaskInfo::of(&task))).flatten()
 }
 
 /// Every task of the running loop that has not finished, the current one
-/// included, in slab order.
+/// and the main task included, in slab order (asyncio's `all_tasks`).
 ///
 /// # Panics
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn all_tasks() -> Vec<TaskInfo> {
     context::with_core("evloop::all_tasks", |core| {
-        core.tasks.borrow().iter().map(|(_, _, t)| TaskInfo::of(t)).collect()
+        core.tasks()
+            .snapshot()
+            .iter()
+            .map(|(_, _, t, _)| TaskInfo::of(t))
+            .collect()
     })
 }

@@ -11,6 +11,14 @@ use std::time::{Duration, Instant};
 
 use super::wheel::MAX_DEADLINE;
 
+/// `t + d`, or a time so far ahead (a thousand years) that it never comes
+/// when `t + d` would overflow `Instant`: `sleep(Duration::MAX)` and
+/// `interval(Duration::MAX)` mean "never", not a panic.
+pub(crate) fn instant_after(t: Instant, d: Duration) -> Instant {
+    const NEVER: Duration = Duration::from_secs(86_400 * 365 * 1000);
+    t.checked_add(d).or_else(|| t.checked_add(NEVER)).unwrap_or(t)
+}
+
 pub(crate) struct Clock {
     origin: Instant,
     paused: bool,

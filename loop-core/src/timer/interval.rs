@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::clock::instant_after;
 use super::sleep::{sleep_until, Sleep};
 
 /// Ticks every `period`; the first tick completes at once.
@@ -38,7 +39,7 @@ pub fn interval(period: Duration) -> Interval {
     );
     Interval {
         period,
-        next: crate::context::try_with_core(|core| core.clock.now()),
+        next: crate::context::try_with_core(|core| core.timers().clock().now()),
         sleep: None,
     }
 }
@@ -67,13 +68,13 @@ impl Interval {
         }
         self.sleep = None;
         let now = super::time();
-        let mut following = next + self.period;
+        let mut following = instant_after(next, self.period);
         if following <= now {
             // Skip the ticks we missed; land on the period grid after now.
             let behind = (now - next).as_nanos();
             let periods = behind / self.period.as_nanos() + 1;
             let step = self.period.as_nanos() * periods;
-            following = next + Duration::from_nanos(step.min(u64::MAX as u128) as u64);
+            following = instant_after(next, Duration::from_nanos(step.min(u64::MAX as u128) as u64));
         }
         self.next = Some(following);
         Poll::Ready(next)
@@ -87,7 +88,7 @@ impl Interval {
     /// Restarts the interval: the next tick is one period from now.
     pub fn reset(&mut self) {
         self.sleep = None;
-        self.next = Some(super::time() + self.period);
+        self.next = Some(instant_after(super::time(), self.period));
     }
 }
 

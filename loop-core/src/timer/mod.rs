@@ -1,11 +1,15 @@
-//! Time: the loop's clock, the timer wheel, and the futures built on them.
+//! Time: the loop's clock, the timer wheel, the timer subsystem that owns
+//! them (`timers.rs`), and the futures built on them.
 
 pub(crate) mod clock;
 mod interval;
 mod scope;
 mod sleep;
 mod timeout;
+mod timers;
 pub(crate) mod wheel;
+
+pub(crate) use timers::{TimerPayload, Timers};
 
 pub use interval::{interval, Interval};
 pub use scope::{timeout_scope, TimeoutScope};
@@ -23,7 +27,7 @@ use crate::context;
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn time() -> Instant {
-    context::with_core("evloop::time", |core| core.clock.now())
+    context::with_core("evloop::time", |core| core.timers().clock().now())
 }
 
 /// Paused clock only: moves virtual time forward by `d`, fires every timer
@@ -49,14 +53,15 @@ pub fn time() -> Instant {
 /// a running loop.
 pub async fn advance(d: Duration) {
     context::with_core("evloop::advance", |core| {
+        let clock = core.timers().clock();
         assert!(
-            core.clock.is_paused(),
+            clock.is_paused(),
             "evloop::advance needs a paused clock, but this loop's clock is not paused: \
              build the loop with EventLoop::builder().paused_clock(true), or use evloop::sleep"
         );
         let step = d.as_nanos().div_ceil(1000).min(u64::MAX as u128) as u64;
-        let target = core.clock.now_us().saturating_add(step);
-        core.clock.advance_to(target);
+        let target = clock.now_us().saturating_add(step);
+        clock.advance_to(target);
         core.fire_timers(target);
     });
     crate::task::yield_now().await;

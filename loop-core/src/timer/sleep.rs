@@ -6,8 +6,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::clock::instant_after;
+use super::TimerPayload;
 use crate::context;
-use crate::core::{Core, TimerPayload};
+use crate::core::Core;
 use crate::timer::wheel::TimerKey;
 
 /// Waits until `duration` has passed on the loop's clock
@@ -47,15 +49,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// When polled outside a running loop ("no running event loop").
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
-        loop_id: context::try_with_core(|core| core.uid()),
+        loop_id: context::try_with_core(|core| core.id()),
         deadline: Deadline::At(deadline),
         key: None,
         check_clock: true,
     }
-}
-
-pub(crate) fn far_future(now: Instant) -> Instant {
-    now + Duration::from_secs(86_400 * 365 * 1000)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -88,10 +86,10 @@ pub struct Sleep {
 impl Sleep {
     /// A sleep of `duration` from now on `core`'s clock.
     pub(crate) fn after(core: &Core, duration: Duration) -> Sleep {
-        let now = core.clock.now();
+        let now = core.timers().clock().now();
         Sleep {
-            loop_id: Some(core.uid()),
-            deadline: Deadline::At(now.checked_add(duration).unwrap_or_else(|| far_future(now))),
+            loop_id: Some(core.id()),
+            deadline: Deadline::At(instant_after(now, duration)),
             key: None,
             check_clock: duration.is_zero(),
         }
@@ -112,7 +110,7 @@ impl Sleep {
     /// Outside a running loop.
     pub fn is_elapsed(&self) -> bool {
         match self.deadline {
-            Deadline::At(at) => context::with_core("Sleep::is_elapsed", |core| core.clock.now() >= at),
+            Deadline::At(at) => context::with_core("Sleep::is_elapsed", |core| core.timers().clock().now() >= at),
             Deadline::After(_) => false,
         }
     }
@@ -129,9 +127,9 @@ impl Sleep {
             // Without its loop running here the timer cannot be reached; it
             // then fires once, harmlessly, or goes when the loop closes.
             context::try_with_core(|core| {
-                if core.uid() == id {
+                if core.id() == id {
                     // Dropped after the borrow ends: a waker's drop may re-enter.
-                    let payload = core.timers.borrow_mut().remove(key);
+                    let payload = core.timers().remove(key);
                     drop(payload);
                 }
             });
@@ -146,10 +144,11 @@ impl Future for Sleep {
         let this = &mut *self;
         context::with_core("polling evloop::sleep", |core| {
             match this.loop_id {
-                None => this.loop_id = Some(core.uid()),
+                None => this.loop_id = Some(core.id()),
                 Some(id) => assert!(
-                    id == core.uid(),
-                    "a Sleep was polled on a different event loop than the one it started on"
+                    id == core.id(),
+                    "this evloop::Sleep belongs to a different event loop: it was created on \
+                     (or first polled by) another loop; create it inside the loop that awaits it"
                 ),
             }
             let deadline = match this.deadline {
@@ -162,7 +161,8 @@ impl Future for Sleep {
                     at
                 }
             };
-            let mut timers = core.timers.borrow_mut();
+            let clock = core.timers().clock();
+            let mut timers = core.timers().wheel();
             if let Some(key) = this.key {
                 return match timers.get_mut(key) {
                     Some(TimerPayload::Wake(waker)) => {
@@ -186,10 +186,10 @@ impl Future for Sleep {
             // the deadline may have been due from the start: done, no timer.
             // Otherwise arm one; if it is due by now it fires next tick.
             if timers.is_empty() {
-                timers.catch_up(core.clock.now_us());
+                timers.catch_up(clock.now_us());
             }
-            let at = core.clock.deadline_us(deadline);
-            if at <= timers.elapsed() || (this.check_clock && core.clock.now() >= deadline) {
+            let at = clock.deadline_us(deadline);
+            if at <= timers.elapsed() || (this.check_clock && clock.now() >= deadline) {
                 return Poll::Ready(());
             }
             this.key = Some(timers.insert(at, TimerPayload::Wake(cx.waker().clone())));

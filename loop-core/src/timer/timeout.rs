@@ -70,12 +70,15 @@ pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
     }
 }
 
-/// The future returned by [`timeout`] and [`timeout_at`].
-#[must_use = "a Timeout does nothing unless awaited"]
-pub struct Timeout<F> {
-    /// `None` once finished: on expiry the inner future is dropped at once.
-    fut: Option<F>,
-    sleep: Sleep,
+pin_project_lite::pin_project! {
+    /// The future returned by [`timeout`] and [`timeout_at`].
+    #[must_use = "a Timeout does nothing unless awaited"]
+    pub struct Timeout<F> {
+        // `None` once finished: on expiry the inner future is dropped at once.
+        #[pin]
+        fut: Option<F>,
+        sleep: Sleep,
+    }
 }
 
 impl<F> Timeout<F> {
@@ -89,23 +92,17 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning of `fut` only: it is never moved out of
-        // the struct (it is dropped in place through `Pin::set`), `Timeout`
-        // has no `Drop` impl, and it is `Unpin` only when `F` is (`Sleep`
-        // is `Unpin`). `sleep` is not pinned and may be used by `&mut`.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as above.
-        let mut fut = unsafe { Pin::new_unchecked(&mut this.fut) };
-        let Some(inner) = fut.as_mut().as_pin_mut() else {
+        let mut this = self.project();
+        let Some(inner) = this.fut.as_mut().as_pin_mut() else {
             panic!("Timeout polled again after it completed");
         };
         if let Poll::Ready(v) = inner.poll(cx) {
-            fut.set(None);
+            this.fut.set(None);
             return Poll::Ready(Ok(v));
         }
-        match Pin::new(&mut this.sleep).poll(cx) {
+        match Pin::new(this.sleep).poll(cx) {
             Poll::Ready(()) => {
-                fut.set(None);
+                this.fut.set(None);
                 Poll::Ready(Err(Elapsed::new()))
             }
             Poll::Pending => Poll::Pending,

@@ -18,13 +18,21 @@
 //!
 //! Timers live in a slab of nodes linked into doubly linked per-slot lists,
 //! so insert and cancel are O(1), and a cancelled timer leaves nothing
-//! behind. Each node carries a generation so a stale [`TimerKey`] is inert.
+//! behind: its node is free for the next timer, and after a burst the node
+//! store gives its memory back (`compact`, the same amortised scheme as the
+//! task slab's: at most once per `nodes / 8` releases, trailing free nodes
+//! cut, the free list sorted so the lowest nodes are reused first). Each
+//! node carries a generation so a stale [`TimerKey`] is inert; the
+//! generations of cut nodes live on in `fresh_generation`.
 
 const LEVELS: usize = 10;
-const SLOT_BITS: u32 = 6;
-const SLOTS: usize = 1 << SLOT_BITS;
+/// Bits of a deadline each level resolves: 64 slots per level.
+const LEVEL_BITS: u32 = 6;
+const SLOTS: usize = 1 << LEVEL_BITS;
 /// Deadlines are clamped to this (about 36,000 years of microseconds).
-pub(crate) const MAX_DEADLINE: u64 = (1 << (SLOT_BITS as usize * LEVELS)) - 1;
+pub(crate) const MAX_DEADLINE: u64 = (1 << (LEVEL_BITS as usize * LEVELS)) - 1;
+/// Below this many nodes the store never compacts.
+const COMPACT_MIN_NODES: usize = 4096;
 const NIL: u32 = u32::MAX;
 
 /// Names one armed timer.
@@ -56,8 +64,13 @@ pub(crate) struct Wheel<T> {
     elapsed: u64,
     levels: [Level; LEVELS],
     nodes: Vec<Node<T>>,
+    /// Free nodes; popped from the end.
     free: Vec<u32>,
     len: usize,
+    /// Releases since the last compaction.
+    released: usize,
+    /// The generation a newly created node starts at.
+    fresh_generation: u32,
 }
 
 impl<T> Wheel<T> {
@@ -72,6 +85,8 @@ impl<T> Wheel<T> {
             nodes: Vec::new(),
             free: Vec::new(),
             len: 0,
+            released: 0,
+            fresh_generation: 0,
         }
     }
 
@@ -121,7 +136,7 @@ impl<T> Wheel<T> {
                     when,
                     prev: NIL,
                     next: NIL,
-                    generation: 0,
+                    generation: self.fresh_generation,
                     level: 0,
                     slot: 0,
                     payload: Some(payload),
@@ -205,13 +220,13 @@ impl<T> Wheel<T> {
             if lvl.occupied == 0 {
                 continue;
             }
-            let shift = SLOT_BITS as usize * level;
+            let shift = LEVEL_BITS as usize * level;
             let pos = ((self.elapsed >> shift) as usize) & (SLOTS - 1);
             // By the level invariant no occupied slot lies before `pos`.
             let ahead = lvl.occupied >> pos;
             debug_assert!(ahead != 0, "timer wheel invariant broken at level {level}");
             let slot = pos + ahead.trailing_zeros() as usize;
-            let block = shift + SLOT_BITS as usize;
+            let block = shift + LEVEL_BITS as usize;
             let base = if block >= 64 {
                 0
             } else {
@@ -226,8 +241,8 @@ impl<T> Wheel<T> {
     fn link(&mut self, index: u32) {
         let when = self.nodes[index as usize].when;
         let differing = (self.elapsed ^ when) | (SLOTS as u64 - 1);
-        let level = ((63 - differing.leading_zeros()) / SLOT_BITS) as usize;
-        let slot = ((when >> (SLOT_BITS as usize * level)) as usize) & (SLOTS - 1);
+        let level = ((63 - differing.leading_zeros()) / LEVEL_BITS) as usize;
+        let slot = ((when >> (LEVEL_BITS as usize * level)) as usize) & (SLOTS - 1);
         // Append at the tail, so equal deadlines fire in insertion order.
         let lvl = &mut self.levels[level];
         let tail = lvl.tails[slot];
@@ -272,9 +287,32 @@ impl<T> Wheel<T> {
     fn release(&mut self, index: u32) -> T {
         let node = &mut self.nodes[index as usize];
         node.generation = node.generation.wrapping_add(1);
+        let payload = node.payload.take().expect("evloop bug: releasing a disarmed timer");
         self.free.push(index);
         self.len -= 1;
-        node.payload.take().expect("evloop bug: releasing a disarmed timer")
+        self.released += 1;
+        if self.released * 8 >= self.nodes.len() && self.nodes.len() >= COMPACT_MIN_NODES {
+            self.compact();
+        }
+        payload
+    }
+
+    /// Gives back the memory of free nodes after a burst (module doc).
+    #[cold]
+    fn compact(&mut self) {
+        if self.len * 4 > self.nodes.len() {
+            return;
+        }
+        self.released = 0;
+        while self.nodes.last().is_some_and(|n| n.payload.is_none()) {
+            let gone = self.nodes.pop().expect("checked just above");
+            self.fresh_generation = self.fresh_generation.max(gone.generation);
+        }
+        let end = self.nodes.len() as u32;
+        self.free.retain(|&i| i < end);
+        self.free.sort_unstable_by(|a, b| b.cmp(a));
+        self.nodes.shrink_to(self.nodes.len() * 2);
+        self.free.shrink_to(self.free.len() * 2);
     }
 
     /// Disarms every timer, returning the payloads (used at loop close).
@@ -367,6 +405,34 @@ mod tests {
         assert!(fired.is_empty());
         assert_eq!(w.len(), 0);
         assert!(w.capacity() <= 1, "store grew to {}", w.capacity());
+    }
+
+    #[test]
+    fn a_cancelled_burst_gives_its_memory_back_and_old_keys_stay_inert() {
+        let mut w = Wheel::new();
+        let keys: Vec<TimerKey> = (0..100_000u64).map(|i| w.insert(1_000_000 + i, i)).collect();
+        let survivor = keys[50_000];
+        for k in keys.iter().filter(|k| **k != survivor) {
+            assert!(w.remove(*k).is_some());
+        }
+        // A live loop goes on: a few timers come and go.
+        let churn = |w: &mut Wheel<u64>| {
+            for i in 0..20_000u64 {
+                let k = w.insert(2_000_000 + i, i);
+                w.remove(k);
+            }
+        };
+        churn(&mut w);
+        assert!(w.capacity() <= 50_001, "cut above the survivor: {}", w.capacity());
+        assert_eq!(w.remove(survivor), Some(50_000));
+        churn(&mut w);
+        assert!(w.capacity() < COMPACT_MIN_NODES, "still {} nodes", w.capacity());
+        // New timers in cut nodes do not answer to the old keys.
+        let fresh: Vec<TimerKey> = (0..100u64).map(|i| w.insert(3_000_000 + i, i)).collect();
+        for k in &keys[..100] {
+            assert!(w.remove(*k).is_none(), "an old key removed a new timer");
+        }
+        assert_eq!(w.len(), fresh.len());
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::completion::{completion, Completion};
 use crate::context;
+use crate::remote::completion::{completion, Completion};
 use crate::task::error::TaskError;
 
 /// Runs `f` on the loop's blocking pool and waits for its result without
@@ -51,7 +51,7 @@ pub fn to_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T
             let result = catch_unwind(AssertUnwindSafe(f)).map_err(TaskError::panic);
             completer.complete(result);
         });
-        if core.submit_blocking(job).is_err() {
+        if core.blocking().submit(job).is_err() {
             // The job (and its completer) were dropped: report why instead.
             let (refuse, refused) = completion();
             refuse.complete(Err(TaskError::refused(

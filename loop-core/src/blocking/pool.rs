@@ -1,4 +1,4 @@
-//! The blocking pool behind `to_thread` (asyncio's `to_thread` /
+//! The thread pool behind `to_thread` (asyncio's `to_thread` /
 //! `run_in_executor`).
 //!
 //! Jobs go through a crossbeam channel to worker threads. A thread starts
@@ -11,15 +11,23 @@
 //! At loop close the pool first *closes* — new jobs are refused with a
 //! clear error while the loop cancels its tasks — then *shuts down*: the
 //! close waits for every job already running or queued to finish, and joins
-//! the threads.
+//! the threads. Shutdown happens once: dropping a pool that was shut down
+//! does not wait (nor warn) a second time.
+//!
+//! A worker survives anything a job does: the job runs inside
+//! `catch_unwind` (a panic in `f` is already caught by `to_thread` and
+//! becomes the caller's error; this catches what is left, such as a result
+//! whose destructor panics when nobody is waiting for it), and the counters
+//! are updated whatever happened.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-type Job = Box<dyn FnOnce() + Send>;
+pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
 #[derive(Default)]
 struct State {
@@ -46,6 +54,8 @@ pub(crate) struct BlockingPool {
     shared: Arc<Shared>,
     tx: Option<Sender<Job>>,
     rx: Receiver<Job>,
+    /// Set by `shutdown`; a second call does nothing.
+    shut_down: bool,
 }
 
 /// Why a job was not accepted.
@@ -65,6 +75,7 @@ impl BlockingPool {
             }),
             tx: Some(tx),
             rx,
+            shut_down: false,
         }
     }
 
@@ -130,6 +141,9 @@ impl BlockingPool {
     /// finish, and joins the threads. Jobs still running after the timeout
     /// are left to finish on their own, with a warning on stderr.
     pub(crate) fn shutdown(&mut self) {
+        if std::mem::replace(&mut self.shut_down, true) {
+            return;
+        }
         let deadline = Instant::now() + self.shared.shutdown_timeout;
         let handles = {
             let mut state = self.lock();
@@ -180,8 +194,11 @@ fn worker(shared: Arc<Shared>, rx: Receiver<Job>) {
                     state.idle -= 1;
                     state.queued -= 1;
                 }
-                // The job catches its own panics (see `to_thread`).
-                job();
+                // `to_thread` catches the panics of `f`; this catches the
+                // rest, so the counters below are always updated.
+                if catch_unwind(AssertUnwindSafe(job)).is_err() {
+                    eprintln!("evloop: a to_thread job panicked outside its function; the worker goes on");
+                }
                 let mut state = shared.state.lock().unwrap_or_else(|p| p.into_inner());
                 state.idle += 1;
                 state.pending -= 1;

@@ -1,0 +1,160 @@
+//! The task subsystem of one loop: the slab of live tasks, the cache of
+//! cell memory, which task is being polled, and whether new tasks are
+//! taken at all.
+//!
+//! The scheduler asks it to create, schedule, take and finish tasks; it
+//! never touches the run queue itself (the caller pushes what `insert` and
+//! `try_schedule` say to push).
+//!
+//! # Refusing
+//!
+//! At the end of close the loop stops taking tasks ([`Tasks::refuse_new`]):
+//! a task spawned then — by a destructor or an `on_cancel` hook of a task
+//! being dropped — never starts. Its future goes to a list the close
+//! protocol drops in rounds (dropping it right inside `spawn` would recurse
+//! when a destructor spawns again), and its handle yields a refused
+//! `TaskError` ("the event loop is closing").
+
+use std::cell::{Cell, RefCell};
+
+use super::address::TaskAddress;
+use super::cell_cache::CellCache;
+use super::error::TaskError;
+use super::raw::TaskRef;
+use super::slab::TaskSlab;
+
+/// Why a task spawned during close never ran.
+pub(crate) const REFUSED_CLOSING: &str = "spawn refused: the event loop is closing";
+
+pub(crate) struct Tasks {
+    slab: RefCell<TaskSlab>,
+    cells: CellCache,
+    /// (slot, generation) of the task being polled.
+    current: Cell<Option<(u32, u32)>>,
+    refusing: Cell<bool>,
+    /// Tasks spawned while refusing, waiting for their futures to be dropped.
+    refused: RefCell<Vec<TaskRef>>,
+}
+
+impl Tasks {
+    pub(crate) fn new() -> Tasks {
+        Tasks {
+            slab: RefCell::new(TaskSlab::new()),
+            cells: CellCache::new(),
+            current: Cell::new(None),
+            refusing: Cell::new(false),
+            refused: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Where task cells come from and go back to.
+    #[inline]
+    pub(crate) fn cells(&self) -> &CellCache {
+        &self.cells
+    }
+
+    /// Live tasks.
+    pub(crate) fn len(&self) -> usize {
+        self.slab.borrow().len()
+    }
+
+    /// Entries the slab holds, live or free.
+    pub(crate) fn capacity(&self) -> usize {
+        self.slab.borrow().capacity()
+    }
+
+    /// Registers a new task of loop `loop_index` and returns its address,
+    /// already marked scheduled: the caller queues its first poll. `None`
+    /// while refusing (see the module doc).
+    #[inline]
+    pub(crate) fn insert(&self, task: TaskRef, loop_index: u16) -> Option<TaskAddress> {
+        if self.refusing.get() {
+            self.refused.borrow_mut().push(task);
+            return None;
+        }
+        let (slot, generation) = self.slab.borrow_mut().insert(task.clone());
+        let address = TaskAddress {
+            loop_index,
+            slot,
+            generation,
+        };
+        task.set_address(address);
+        Some(address)
+    }
+
+    /// Marks (slot, generation) scheduled; true if the caller must queue it.
+    #[inline]
+    pub(crate) fn try_schedule(&self, slot: u32, generation: u32) -> bool {
+        self.slab.borrow_mut().try_schedule(slot, generation)
+    }
+
+    /// Takes a queued task off the run queue, clearing its scheduled bit.
+    #[inline]
+    pub(crate) fn take_scheduled(&self, slot: u32, generation: u32) -> Option<TaskRef> {
+        self.slab.borrow_mut().take_scheduled(slot, generation)
+    }
+
+    /// Takes a finished task out of the slab and wakes its joiner.
+    #[inline]
+    pub(crate) fn finish(&self, slot: u32, task: TaskRef) {
+        let slab_ref = self.slab.borrow_mut().remove(slot);
+        drop(slab_ref);
+        if let Some(waker) = task.take_join_waker() {
+            waker.wake();
+        }
+    }
+
+    /// The live task named by (slot, generation).
+    pub(crate) fn get(&self, slot: u32, generation: u32) -> Option<TaskRef> {
+        self.slab.borrow().get(slot, generation).cloned()
+    }
+
+    /// Records which task is being polled (`None` between polls).
+    #[inline]
+    pub(crate) fn set_current(&self, current: Option<(u32, u32)>) {
+        self.current.set(current);
+    }
+
+    /// The task being polled, if any: O(1).
+    pub(crate) fn current(&self) -> Option<TaskRef> {
+        let (slot, generation) = self.current.get()?;
+        self.get(slot, generation)
+    }
+
+    /// Every live task with its slot, generation and whether it is queued.
+    pub(crate) fn snapshot(&self) -> Vec<(u32, u32, TaskRef, bool)> {
+        let slab = self.slab.borrow();
+        slab.iter()
+            .map(|(slot, generation, task)| (slot, generation, task.clone(), slab.is_scheduled(slot)))
+            .collect()
+    }
+
+    /// (slot, generation) of the task being polled.
+    pub(crate) fn current_slot(&self) -> Option<(u32, u32)> {
+        self.current.get()
+    }
+
+    /// From now on new tasks are refused (module doc).
+    pub(crate) fn refuse_new(&self) {
+        self.refusing.set(true);
+    }
+
+    /// Drops the futures of the tasks refused so far; true if there were any.
+    pub(crate) fn drop_refused(&self) -> bool {
+        let refused = std::mem::take(&mut *self.refused.borrow_mut());
+        let any = !refused.is_empty();
+        for task in refused {
+            task.drop_future(TaskError::refused(REFUSED_CLOSING));
+        }
+        any
+    }
+
+    /// Leaks what is still refused (a destructor chain that spawns forever);
+    /// returns how many.
+    pub(crate) fn leak_refused(&self) -> usize {
+        let left = std::mem::take(&mut *self.refused.borrow_mut());
+        let n = left.len();
+        std::mem::forget(left);
+        n
+    }
+}
