@@ -342,3 +342,16 @@ fn data_and_end_of_stream_arriving_together_are_both_seen() {
         });
     });
 }
+
+#[test]
+fn a_socket_used_inside_another_loop_panics_with_its_type() {
+    let lp_a = evloop::EventLoop::new().unwrap();
+    let listener = lp_a.block_on(async { TcpListener::bind("127.0.0.1:0").unwrap() });
+    let lp_b = evloop::EventLoop::new().unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        lp_b.block_on(async { listener.accept().await.map(|_| ()) })
+    }));
+    let message = support::panic_message(&*panicked.expect_err("must not hang"));
+    assert!(message.contains("belongs to a different event loop"), "{message}");
+    assert!(message.contains("TcpListener"), "{message}");
+}

@@ -285,3 +285,90 @@ fn a_future_and_output_that_both_panic_on_drop_are_dropped_once() {
     assert_eq!(future_drops.get(), 1, "the future was dropped exactly once");
     assert_eq!(output_drops.get(), 1, "the output was dropped exactly once");
 }
+
+#[test]
+fn a_task_that_cancels_itself_and_returns_ends_cancelled() {
+    let drops = DropCounter::new();
+    let d = drops.clone();
+    evloop::run(async move {
+        let me: Rc<std::cell::RefCell<Option<evloop::CancelHandle>>> = Rc::default();
+        let m = me.clone();
+        let task = evloop::spawn(async move {
+            let cancelled = m.borrow().as_ref().expect("handed in before the first poll").cancel();
+            assert!(cancelled, "not finished yet, so cancel() says true");
+            d.probe() // the output: dropped, never delivered
+        });
+        *me.borrow_mut() = Some(task.cancel_handle());
+        match task.await {
+            Err(err) => assert!(err.is_cancelled()),
+            Ok(_) => panic!("cancel() returned true: the task must end cancelled"),
+        }
+    });
+    assert_eq!(drops.get(), 1, "the output was dropped");
+}
+
+#[test]
+fn current_task_is_constant_time() {
+    // O(N) lookups would make this 10^10 steps; it must take a moment.
+    support::within(Duration::from_secs(60), || {
+        evloop::run(async {
+            let tasks: Vec<_> = (0..100_000)
+                .map(|_| evloop::spawn(async { evloop::current_task().unwrap().id() }))
+                .collect();
+            for t in tasks {
+                let id = t.id();
+                assert_eq!(t.await.unwrap(), id);
+            }
+        })
+    });
+}
+
+#[test]
+fn awaiting_a_task_of_another_loop_panics_instead_of_hanging() {
+    let lp_a = evloop::EventLoop::new().unwrap();
+    let task = lp_a.spawn_named("from-a", std::future::pending::<()>());
+    let lp_b = evloop::EventLoop::new().unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lp_b.block_on(task)));
+    let message = support::panic_message(&*panicked.expect_err("must not hang"));
+    assert!(message.contains("belongs to a different event loop"), "{message}");
+    assert!(message.contains("Task") && message.contains("from-a"), "{message}");
+}
+
+#[test]
+fn the_main_task_is_a_task_named_main() {
+    let lp = paused();
+    let (info, listed, dump) = lp.block_on(async {
+        let info = evloop::current_task().expect("the main future runs as a task");
+        let listed: Vec<String> = evloop::all_tasks().iter().map(|t| t.name()).collect();
+        (info, listed, evloop::monitor::dump_tasks())
+    });
+    assert_eq!(info.name(), "main");
+    assert!(
+        info.spawned_at().file().ends_with("rt_tasks.rs"),
+        "{}",
+        info.spawned_at()
+    );
+    assert_eq!(listed, ["main"]);
+    let line = dump.lines().find(|l| l.contains("main")).expect("the dump lists it");
+    assert!(line.contains("running"), "{dump}");
+    // Each block_on is a new main task; the earlier one is gone.
+    let again = lp.block_on(async { evloop::current_task().unwrap().id() });
+    assert_ne!(again, info.id());
+    assert_eq!(lp.stats().tasks_alive, 0);
+}
+
+#[test]
+fn a_slow_main_task_is_reported_by_name() {
+    let reports: Rc<std::cell::RefCell<Vec<String>>> = Rc::default();
+    let r = reports.clone();
+    let lp = evloop::EventLoop::builder()
+        .slow_poll_threshold(Duration::from_millis(20))
+        .on_slow_poll(move |slow| r.borrow_mut().push(slow.task_name().to_string()))
+        .build()
+        .unwrap();
+    lp.block_on(async {
+        std::thread::sleep(Duration::from_millis(40)); // blocks the loop
+        evloop::yield_now().await;
+    });
+    assert_eq!(*reports.borrow(), ["main"]);
+}

@@ -216,3 +216,37 @@ fn the_paused_clock_waits_for_blocking_work_instead_of_jumping() {
         });
     });
 }
+
+#[test]
+fn an_abandoned_result_whose_drop_panics_does_not_kill_the_worker() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("a result's destructor");
+        }
+    }
+    within(Duration::from_secs(30), || {
+        let lp = evloop::EventLoop::builder()
+            .max_blocking_threads(1)
+            .paused_clock(true)
+            .build()
+            .unwrap();
+        lp.block_on(async {
+            let started = Arc::new(AtomicBool::new(false));
+            let s = started.clone();
+            let abandoned = evloop::spawn(evloop::to_thread(move || {
+                s.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+                PanicsOnDrop
+            }));
+            while !started.load(Ordering::SeqCst) {
+                evloop::yield_now().await;
+            }
+            abandoned.cancel(); // the result is dropped on the worker
+                                // The one worker must still be there, and its counters right.
+            assert_eq!(evloop::to_thread(|| 5).await.unwrap(), 5);
+            // And the paused clock still advances (no job counted forever).
+            evloop::sleep(Duration::from_secs(3600)).await;
+        });
+    });
+}

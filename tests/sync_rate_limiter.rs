@@ -101,3 +101,14 @@ fn never_more_than_rate_in_any_window_under_random_load_and_cancellation() {
         });
     }
 }
+
+#[test]
+fn a_window_of_duration_max_blocks_instead_of_overflowing() {
+    support::paused().block_on(async {
+        let limiter = RateLimiter::new(1, Duration::MAX);
+        limiter.acquire().await;
+        assert!(!limiter.try_acquire(), "the window never ends");
+        let second = evloop::timeout(Duration::from_secs(3600), limiter.acquire()).await;
+        assert!(second.is_err(), "still waiting after an hour");
+    });
+}

@@ -177,3 +177,28 @@ fn a_sleep_from_a_dropped_loop_cannot_touch_a_newer_loop_reusing_its_index() {
         );
     });
 }
+
+#[test]
+fn interval_and_call_later_of_duration_max_mean_never_not_a_panic() {
+    paused().block_on(async {
+        let mut iv = evloop::interval(Duration::MAX);
+        iv.tick().await; // the first tick is immediate
+        assert!(evloop::timeout(Duration::from_secs(3600), iv.tick()).await.is_err());
+        iv.reset();
+        assert!(evloop::timeout(Duration::from_secs(3600), iv.tick()).await.is_err());
+        let never = evloop::call_later(Duration::MAX, || unreachable!());
+        evloop::sleep(Duration::from_secs(3600)).await;
+        never.cancel();
+    });
+}
+
+#[test]
+fn a_sleep_polled_on_another_loop_names_the_problem() {
+    let lp_a = paused();
+    let sleep = lp_a.block_on(async { evloop::sleep(Duration::from_secs(1)) });
+    let lp_b = paused();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lp_b.block_on(sleep)));
+    let message = support::panic_message(&*panicked.unwrap_err());
+    assert!(message.contains("belongs to a different event loop"), "{message}");
+    assert!(message.contains("Sleep"), "{message}");
+}

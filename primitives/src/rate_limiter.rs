@@ -116,7 +116,12 @@ impl RateLimiter {
     fn try_admit(&self, now: Instant) -> Result<(), Instant> {
         let mut stamps = self.stamps.borrow_mut();
         if stamps.len() >= self.rate {
-            let next = stamps[0] + self.per;
+            // A window too long for `Instant` (`Duration::MAX`) never ends:
+            // wait "forever" (a thousand years), do not overflow.
+            let next = stamps[0]
+                .checked_add(self.per)
+                .or_else(|| now.checked_add(Duration::from_secs(86_400 * 365 * 1000)))
+                .unwrap_or(now);
             if now < next {
                 return Err(next);
             }
