@@ -168,3 +168,74 @@ fn a_closed_loop_kept_alive_by_a_handle_does_not_unregister_its_successor() {
         });
     });
 }
+
+#[test]
+fn remote_task_wait_blocks_another_thread_until_the_task_ends() {
+    let lp = evloop::EventLoop::new().unwrap();
+    let handle = lp.handle();
+    let waiter = std::thread::spawn(move || {
+        let slow = handle.spawn(async {
+            evloop::sleep(Duration::from_millis(20)).await;
+            7
+        });
+        let value = slow.wait().unwrap();
+        let pending = handle.spawn(std::future::pending::<()>());
+        let pending = pending
+            .wait_timeout(Duration::from_millis(10))
+            .expect_err("still running");
+        assert!(pending.cancel(), "not finished: cancel says true");
+        let err = pending.wait().unwrap_err();
+        handle.stop();
+        (value, err.is_cancelled())
+    });
+    lp.run_forever();
+    assert_eq!(waiter.join().unwrap(), (7, true));
+}
+
+#[test]
+fn remote_task_wait_on_the_loops_own_thread_panics_instead_of_deadlocking() {
+    let lp = evloop::EventLoop::new().unwrap();
+    let task = lp.handle().spawn(async { 1 });
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.wait()));
+    let message = support::panic_message(&*panicked.unwrap_err());
+    assert!(message.contains("would deadlock"), "{message}");
+    // Inside the running loop too.
+    let task = lp.handle().spawn(async { 2 });
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        lp.block_on(async move { task.wait_timeout(Duration::from_secs(1)).map_err(|_| ()) })
+    }));
+    assert!(support::panic_message(&*panicked.unwrap_err()).contains("would deadlock"));
+}
+
+#[test]
+fn a_remote_task_cancelled_before_it_started_never_runs() {
+    let lp = evloop::EventLoop::new().unwrap();
+    let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let r = ran.clone();
+    let task = lp
+        .handle()
+        .spawn(async move { r.store(true, std::sync::atomic::Ordering::SeqCst) });
+    assert!(task.cancel());
+    let err = lp.block_on(task).unwrap_err();
+    assert!(err.is_cancelled());
+    assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+#[test]
+fn event_loop_spawn_queues_a_task_on_a_loop_that_is_not_running() {
+    let lp = evloop::EventLoop::new().unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let o = order.clone();
+    let early = lp.spawn_named("early", async move { o.lock().unwrap().push("early") });
+    assert_eq!(early.name(), "early");
+    assert!(
+        order.lock().unwrap().is_empty(),
+        "it runs on the next tick, not in spawn"
+    );
+    let o = order.clone();
+    lp.block_on(async move {
+        o.lock().unwrap().push("main");
+        early.await.unwrap();
+    });
+    assert_eq!(*order.lock().unwrap(), ["early", "main"], "queued before the main task");
+}
