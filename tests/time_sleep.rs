@@ -195,7 +195,9 @@ fn interval_and_call_later_of_duration_max_mean_never_not_a_panic() {
 #[test]
 fn a_sleep_polled_on_another_loop_names_the_problem() {
     let lp_a = paused();
-    let sleep = lp_a.block_on(async { evloop::sleep(Duration::from_secs(1)) });
+    let sleep = lp_a
+        .block_on(async { Some(evloop::sleep(Duration::from_secs(1))) })
+        .unwrap();
     let lp_b = paused();
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lp_b.block_on(sleep)));
     let message = support::panic_message(&*panicked.unwrap_err());
