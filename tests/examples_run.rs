@@ -42,6 +42,17 @@ macro_rules! examples {
 // with `.never(&[...])` for lines it must not print, or `custom(function)`
 // for an example that needs arguments or a client (a server).
 examples! {
+    embed_frame_loop: prints(&[
+        "frames:", "fps (target 60)", "echo round trips:", "interval ticks:", "loop lag: worst", "closed",
+    ])
+    .never(&["echo round trips: 0 ", "interval ticks: 0 "]),
+    embed_in_poll: prints(&[
+        "host read: line 1", "evloop answered: LINE 1", "host read: line 5", "evloop answered: LINE 5",
+        "evloop answered 5 lines",
+    ]),
+    embed_in_tokio: prints(&[
+        "evloop consumer summed 5050 (expected 5050)", "evloop monitor, read from tokio: ticks=", "closed",
+    ]),
     anyio_portability: prints(&[
         "fetching url1 (1 of 2 tokens borrowed)", "fetching url3 (2 of 2 tokens borrowed)",
         "task group done: every child finished", "move_on_after: None", "fail_after: error: deadline has elapsed",

@@ -21,7 +21,10 @@
 //!    arrives. With a paused clock, an idle loop instead jumps virtual time
 //!    to the next deadline.
 //!
-//! [`TickMode`] says who is turning the loop, which decides only step 4.
+//! [`TickMode`] says who is turning the loop — `block_on`, `run_forever`,
+//! or the close protocol and host programs — which decides only step 4:
+//! whether it may wait. A host's `run_once` is the same tick, never waiting
+//! in step 4, preceded by a bounded wait when nothing is ready.
 
 use std::task::Context;
 use std::time::Duration;
@@ -40,7 +43,9 @@ pub(crate) enum TickMode<'a> {
     BlockOn { main: &'a TaskRef },
     /// `run_forever`: wait when idle, until a stop is requested.
     RunForever,
-    /// Closing: never wait.
+    /// Closing, and a host program driving the loop (`run_once`,
+    /// `run_until_idle`): never wait here. (`run_once` waits *before* its
+    /// tick, and only if nothing is ready: [`Core::wait`].)
     Drain,
 }
 
@@ -61,13 +66,13 @@ impl Core {
         self.run_ready();
 
         // 4. I/O, waiting only if there is nothing else to do.
-        let may_wait = match mode {
-            TickMode::BlockOn { main } => !main.is_complete(),
-            TickMode::RunForever => !self.stop_requested(),
-            TickMode::Drain => false,
+        let wait_limit = match mode {
+            TickMode::BlockOn { main } if !main.is_complete() => Some(None),
+            TickMode::RunForever if !self.stop_requested() => Some(None),
+            _ => None,
         };
-        if may_wait && self.run_queue().borrow().is_empty() && !self.inbox().is_notified() {
-            self.wait();
+        if let (Some(limit), true) = (wait_limit, self.is_idle()) {
+            self.wait(limit);
         } else if self.reactor().borrow().has_sources() {
             self.poll_io(Some(Duration::ZERO));
         }
@@ -173,30 +178,64 @@ impl Core {
         }
     }
 
-    /// Step 4 when idle: sleep until a deadline, an event or a remote wake.
-    fn wait(&self) {
+    /// After a tick a host program asked for (`run_once`, `run_until_idle`):
+    /// arrange for the backend fd to become readable when the loop next has
+    /// work — at once if tasks are queued already, else (real clock, Linux)
+    /// at the next timer deadline. I/O events and messages from other
+    /// threads make it readable by themselves.
+    pub(crate) fn arm_backend_fd(&self) {
+        if !self.is_idle() {
+            self.inbox().poke();
+            return;
+        }
+        let clock = self.timers().clock();
+        if let (false, Some(at)) = (clock.is_paused(), self.timers().next_deadline()) {
+            self.reactor().borrow_mut().wake_backend_after(clock.until(at));
+        }
+    }
+
+    /// True if nothing is queued to run and no message from another
+    /// thread is pending.
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.run_queue().borrow().is_empty() && !self.inbox().is_notified()
+    }
+
+    /// Step 4 when idle: sleep until a deadline, an event or a remote wake,
+    /// and at most `limit` (`None`: no limit).
+    pub(crate) fn wait(&self, limit: Option<Duration>) {
         let next = self.timers().next_deadline();
         let clock = self.timers().clock();
         if clock.is_paused() {
             // Real work on the blocking pool takes real time: wait for it
             // rather than jumping virtual time past it.
             if self.blocking().has_pending() {
-                self.poll_io(None);
+                self.poll_io(limit);
                 return;
             }
             // Auto-advance: if no I/O is pending right now, jump to the next
-            // deadline instead of sleeping through it.
+            // deadline (at most `limit` ahead) instead of sleeping through it.
             let events = self.poll_io(Some(Duration::ZERO));
-            if events == 0 && self.run_queue().borrow().is_empty() && !self.inbox().is_notified() {
-                match next {
-                    Some(at) => clock.advance_to(at),
-                    None => {
-                        self.poll_io(None);
+            if events == 0 && self.is_idle() {
+                let limit_us = limit.map(|d| {
+                    let d_us = d.as_micros().min(u64::MAX as u128) as u64;
+                    clock.now_us().saturating_add(d_us)
+                });
+                match (next, limit_us) {
+                    (Some(at), Some(cap)) => clock.advance_to(at.min(cap)),
+                    (Some(at), None) => clock.advance_to(at),
+                    (None, _) => {
+                        self.poll_io(limit);
                     }
                 }
             }
         } else {
-            self.poll_io(next.map(|at| clock.until(at)));
+            let until_timer = next.map(|at| clock.until(at));
+            let timeout = match (until_timer, limit) {
+                (Some(t), Some(l)) => Some(t.min(l)),
+                (t, l) => t.or(l),
+            };
+            self.poll_io(timeout);
         }
     }
 

@@ -163,6 +163,25 @@ impl Reactor {
         (wakers, count)
     }
 
+    /// The epoll (or kqueue) fd: readable whenever an event is pending.
+    #[cfg(unix)]
+    pub(crate) fn backend_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.poll.as_raw_fd()
+    }
+
+    /// Makes the backend fd readable `after` from now (Linux: the timerfd),
+    /// so a host polling that fd hears of the next timer deadline. Elsewhere
+    /// the host uses `EventLoop::next_deadline`.
+    pub(crate) fn wake_backend_after(&mut self, after: Duration) {
+        #[cfg(target_os = "linux")]
+        if !after.is_zero() {
+            let _ = self.timer.arm(after);
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = after;
+    }
+
     /// Gives the waker buffer back for reuse.
     pub(crate) fn recycle(&mut self, wakers: Vec<Waker>) {
         self.wakers = wakers;

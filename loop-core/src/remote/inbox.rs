@@ -103,6 +103,15 @@ impl Inbox {
         self.shared.notified.load(Ordering::Acquire)
     }
 
+    /// Makes the loop's backend fd readable (the `mio::Waker`), as a message
+    /// would, so a host program polling that fd ticks the loop again.
+    /// Always wakes, even with the flag on: the loop's own last poll may
+    /// have consumed the event of a message that is still queued.
+    pub(crate) fn poke(&self) {
+        self.shared.notified.store(true, Ordering::Release);
+        let _ = self.shared.waker.wake();
+    }
+
     /// The next queued message, if any.
     pub(crate) fn next(&self) -> Option<RemoteMsg> {
         self.rx.borrow().as_ref()?.try_recv().ok()

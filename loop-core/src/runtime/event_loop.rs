@@ -7,6 +7,7 @@ use std::io;
 use std::panic::Location;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
+use std::time::Instant;
 
 use super::{shutdown, Builder};
 use crate::blocking::BlockingConfig;
@@ -113,6 +114,83 @@ impl EventLoop {
         }
     }
 
+    /// Runs one tick — the same tick `run_forever` runs — for a host program
+    /// that drives the loop from its own loop (libuv's `uv_run`, asyncio's
+    /// private `_run_once`). When nothing is ready it first waits at most
+    /// `timeout` for I/O, a timer or a remote wake, then ticks: `None` waits
+    /// as long as needed, `Some(Duration::ZERO)` never blocks. With a paused
+    /// clock the wait is virtual: time jumps to the next deadline, at most
+    /// `timeout` ahead.
+    ///
+    /// After the tick, the backend fd ([`AsRawFd`]) is readable whenever
+    /// the loop has work: at once if tasks are still queued, when an I/O
+    /// event or a message from another thread arrives, and (real clock, on
+    /// Linux) at the next timer deadline. A host adds the fd to its own
+    /// `poll`/`epoll`/GLib source/tokio `AsyncFd`, waits for it to be
+    /// readable (or for [`next_deadline`](Self::next_deadline)), and calls
+    /// `run_once(Some(Duration::ZERO))`. The fd is an epoll instance: the
+    /// tick consumes what made it readable, so treat it as edge-like — after
+    /// a tick, poll it again rather than assume it is still readable.
+    ///
+    /// ```
+    /// # use evloop_core as evloop;
+    /// use std::time::Duration;
+    ///
+    /// let lp = evloop::EventLoop::new().unwrap();
+    /// let task = lp.spawn(async { 6 * 7 });
+    /// while !task.is_finished() {
+    ///     // The host's frame: its own work, then a bounded slice for evloop.
+    ///     lp.run_once(Some(Duration::from_millis(16)));
+    /// }
+    /// assert_eq!(lp.block_on(task).unwrap(), 42);
+    /// ```
+    ///
+    /// # Panics
+    /// Like `block_on`: if a loop is already running on this thread, or the
+    /// loop is closed.
+    #[track_caller]
+    pub fn run_once(&self, timeout: Option<std::time::Duration>) {
+        self.check_open("EventLoop::run_once");
+        let _enter = Enter::new(&self.core, "EventLoop::run_once");
+        // Wait first, and only if nothing is ready: then the tick processes
+        // what the wait brought (libuv's UV_RUN_ONCE does the same).
+        if self.core.is_idle() {
+            self.core.wait(timeout);
+        }
+        self.core.tick(TickMode::Drain);
+        self.core.arm_backend_fd();
+    }
+
+    /// Ticks until nothing is ready — no task or callback queued, no message
+    /// from another thread pending — never waiting for I/O or timers. Timers
+    /// already due fire. A task that wakes itself on every tick keeps it
+    /// going, as it would keep any loop busy.
+    ///
+    /// # Panics
+    /// Like [`run_once`](Self::run_once).
+    #[track_caller]
+    pub fn run_until_idle(&self) {
+        self.check_open("EventLoop::run_until_idle");
+        let _enter = Enter::new(&self.core, "EventLoop::run_until_idle");
+        loop {
+            self.core.tick(TickMode::Drain);
+            if self.core.is_idle() {
+                break;
+            }
+        }
+        self.core.arm_backend_fd();
+    }
+
+    /// When the loop next needs a tick for a timer: the earliest armed
+    /// timer's deadline on the loop's clock (possibly a little early: the
+    /// start of the wheel slot that holds it; a tick then fires nothing and
+    /// this moves on), `None` if no timer is armed. A host sizes its own wait
+    /// with it.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let timers = self.core.timers();
+        timers.next_deadline().map(|us| timers.clock().instant_at(us))
+    }
+
     /// Creates a task on this loop from the thread that owns it, whether or
     /// not the loop is running; it first runs on the loop's next tick.
     ///
@@ -183,6 +261,27 @@ impl EventLoop {
 impl Drop for EventLoop {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// The loop's backend fd (its epoll instance), for a host program's own
+/// poll: see [`EventLoop::run_once`] for what readable means.
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for EventLoop {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.core.reactor().borrow().backend_fd()
+    }
+}
+
+/// The loop's backend fd, borrowed for as long as the loop lives.
+#[cfg(unix)]
+impl std::os::fd::AsFd for EventLoop {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsRawFd;
+        // SAFETY: the fd belongs to the reactor's `mio::Poll`, which lives
+        // in `self.core` and is neither closed nor replaced before the
+        // `EventLoop` (and so this borrow of it) is gone.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(self.as_raw_fd()) }
     }
 }
 

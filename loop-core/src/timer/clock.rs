@@ -67,6 +67,11 @@ impl Clock {
         secs * 1_000_000 + u64::from(since.subsec_nanos().div_ceil(1000))
     }
 
+    /// The instant `us` microseconds after the origin.
+    pub(crate) fn instant_at(&self, us: u64) -> Instant {
+        self.origin + Duration::from_micros(us)
+    }
+
     /// How long from now until `us`, in real time.
     pub(crate) fn until(&self, us: u64) -> Duration {
         (self.origin + Duration::from_micros(us)).saturating_duration_since(Instant::now())
