@@ -7,7 +7,7 @@
 //! on an idle loop (`LoopHandle::call_soon_threadsafe`), evloop vs tokio's
 //! `Handle::spawn` on an idle current_thread runtime.
 //!
-//! `cargo bench --bench timer_lateness`
+//! `cargo bench -p evloop-benches --bench timer_lateness`
 
 use std::io::Write;
 use std::time::{Duration, Instant};

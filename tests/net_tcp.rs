@@ -1,16 +1,14 @@
 //! TCP: echo through AsyncRead/AsyncWrite, resets, half-close, refused
 //! connects, owned halves.
 
-mod support;
-
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use evloop::net::{TcpListener, TcpStream};
+use evloop_test_support::within;
 use futures::io::{AsyncReadExt, AsyncWriteExt};
-use support::within;
 
 const MB: usize = 1 << 20;
 

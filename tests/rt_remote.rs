@@ -1,13 +1,11 @@
 //! Other threads: LoopHandle::{stop, call_soon_threadsafe, spawn}, remote wakes.
 
-mod support;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 use std::time::Duration;
 
-use support::within;
+use evloop_test_support::within;
 
 #[test]
 fn stop_from_another_thread_ends_run_forever() {

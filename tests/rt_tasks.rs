@@ -1,12 +1,10 @@
 //! Tasks: spawn, cancel, detach, names, panics, yield_now, on_cancel.
 
-mod support;
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use support::{paused, DropCounter, Log};
+use evloop_test_support::{paused, DropCounter, Log};
 
 #[test]
 fn the_body_runs_after_spawn_returns() {
@@ -228,7 +226,7 @@ fn a_hundred_thousand_tasks() {
         assert_eq!(evloop::monitor::stats().tasks_alive, 0);
         sum
     });
-    assert_eq!(sum, (0..100_000u64).sum());
+    assert_eq!(sum, (0..100_000u64).sum::<u64>());
 }
 
 #[test]

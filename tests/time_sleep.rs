@@ -1,10 +1,8 @@
 //! sleep, sleep_until, interval, advance, and the paused clock.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::{paused, Log};
+use evloop_test_support::{paused, Log};
 
 #[test]
 fn the_paused_clock_sleeps_an_hour_at_once_in_deadline_order() {

@@ -20,10 +20,6 @@
 //! | `runtime/` | `EventLoop`, `Builder`, `run` |
 //! | `monitor/` | counters and `stats()` |
 
-#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
-#![deny(unsafe_op_in_unsafe_fn)]
-#![warn(clippy::undocumented_unsafe_blocks)]
-
 mod callback;
 mod cancel;
 mod context;

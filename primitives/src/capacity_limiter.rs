@@ -188,7 +188,7 @@ impl fmt::Debug for CapacityToken<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
     use std::rc::Rc;
 
     #[test]

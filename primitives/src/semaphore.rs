@@ -183,7 +183,7 @@ impl fmt::Debug for SemaphorePermit<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
     use std::rc::Rc;
 
     #[test]

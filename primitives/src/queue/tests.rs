@@ -1,5 +1,5 @@
 use super::*;
-use crate::test_support::*;
+use evloop_test_support::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 

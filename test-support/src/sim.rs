@@ -1,60 +1,16 @@
-//! Test helpers: a counting waker, a seeded PRNG and a tiny deterministic
-//! executor that polls ready tasks in a random (seeded) order and can drop
+//! A tiny deterministic executor for the primitives' unit tests: it polls
+//! ready tasks in a seeded random order (or in wake order) and can drop
 //! (cancel) any task at any point.
-use std::cell::Cell;
+
 use std::collections::VecDeque;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-pub(crate) struct CountingWaker(AtomicUsize);
-
-impl CountingWaker {
-    pub(crate) fn pair() -> (Waker, Counter) {
-        let inner = Arc::new(CountingWaker(AtomicUsize::new(0)));
-        (Waker::from(inner.clone()), Counter(inner))
-    }
-}
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-pub(crate) struct Counter(Arc<CountingWaker>);
-
-impl Counter {
-    pub(crate) fn get(&self) -> usize {
-        self.0 .0.load(Ordering::SeqCst)
-    }
-}
-
-/// xorshift64*: small, seeded, repeatable.
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub(crate) fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    pub(crate) fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+use crate::Rng;
 
 struct TaskWaker {
     id: usize,
@@ -75,16 +31,30 @@ impl Wake for TaskWaker {
 
 type BoxFut = Pin<Box<dyn Future<Output = ()>>>;
 
-/// A deterministic single-threaded executor for tests.
-pub(crate) struct Sim {
+/// A deterministic single-threaded executor for tests: tasks are numbered
+/// in spawn order, and a task is polled only when its waker was woken.
+pub struct Sim {
     tasks: Vec<Option<(BoxFut, Arc<TaskWaker>)>>,
     ready: Arc<Mutex<VecDeque<usize>>>,
-    pub(crate) rng: Rng,
+    /// The seeded choices: which ready task runs, which task is cancelled.
+    /// Tests may draw from it too, to stay repeatable.
+    pub rng: Rng,
     random: bool,
 }
 
+impl fmt::Debug for Sim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sim")
+            .field("tasks", &self.tasks.len())
+            .field("alive", &self.alive())
+            .field("random", &self.random)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Sim {
-    pub(crate) fn new(seed: u64) -> Self {
+    /// Polls ready tasks in a random order picked by `seed`.
+    pub fn new(seed: u64) -> Self {
         Sim {
             tasks: Vec::new(),
             ready: Arc::default(),
@@ -94,14 +64,15 @@ impl Sim {
     }
 
     /// Polls ready tasks in the order they were woken (like a real loop).
-    pub(crate) fn fifo() -> Self {
+    pub fn fifo() -> Self {
         Sim {
             random: false,
             ..Sim::new(0)
         }
     }
 
-    pub(crate) fn spawn(&mut self, fut: impl Future<Output = ()> + 'static) -> usize {
+    /// Adds a task, ready to be polled; returns its number.
+    pub fn spawn(&mut self, fut: impl Future<Output = ()> + 'static) -> usize {
         let id = self.tasks.len();
         let waker = Arc::new(TaskWaker {
             id,
@@ -113,20 +84,22 @@ impl Sim {
         id
     }
 
-    pub(crate) fn alive(&self) -> usize {
+    /// The tasks neither finished nor cancelled.
+    pub fn alive(&self) -> usize {
         self.tasks.iter().filter(|t| t.is_some()).count()
     }
 
     /// Drops the task's future (cancellation). Returns false if it had finished.
-    pub(crate) fn cancel(&mut self, id: usize) -> bool {
+    pub fn cancel(&mut self, id: usize) -> bool {
         let task = self.tasks[id].take();
         let was = task.is_some();
         drop(task);
         was
     }
 
-    /// Polls one ready task chosen at random. Returns false if none is ready.
-    pub(crate) fn step(&mut self) -> bool {
+    /// Polls one ready task: chosen at random, or the first woken for
+    /// [`Sim::fifo`]. Returns false if none is ready.
+    pub fn step(&mut self) -> bool {
         let id = {
             let mut ready = self.ready.lock().unwrap();
             if ready.is_empty() {
@@ -147,13 +120,15 @@ impl Sim {
         true
     }
 
-    pub(crate) fn run_until_stalled(&mut self) {
+    /// Polls ready tasks until none is ready.
+    pub fn run_until_stalled(&mut self) {
         while self.step() {}
     }
 
     /// Runs until stalled, cancelling a random live task with probability
-    /// `percent` before each step.
-    pub(crate) fn run_with_cancellation(&mut self, percent: u64, cancellable: &[usize]) -> usize {
+    /// `percent` before each step, among `cancellable`. Returns how many it
+    /// cancelled.
+    pub fn run_with_cancellation(&mut self, percent: u64, cancellable: &[usize]) -> usize {
         let mut cancelled = 0;
         loop {
             if !cancellable.is_empty() && self.rng.chance(percent) {
@@ -170,7 +145,7 @@ impl Sim {
 }
 
 /// Yields to the executor `n` times.
-pub(crate) async fn yield_times(n: usize) {
+pub async fn yield_times(n: usize) {
     struct Yield(bool);
     impl Future for Yield {
         type Output = ();
@@ -186,25 +161,5 @@ pub(crate) async fn yield_times(n: usize) {
     }
     for _ in 0..n {
         Yield(false).await;
-    }
-}
-
-pub(crate) fn counter() -> Rc<Cell<usize>> {
-    Rc::new(Cell::new(0))
-}
-
-/// Increments a counter while alive (decrements on drop, cancellation too).
-pub(crate) struct Held(Rc<Cell<usize>>);
-
-impl Held {
-    pub(crate) fn new(c: &Rc<Cell<usize>>) -> Self {
-        c.set(c.get() + 1);
-        Held(c.clone())
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() - 1);
     }
 }
