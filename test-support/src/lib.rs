@@ -6,9 +6,9 @@
 //!   event log ([`Log`]), a poll counter ([`Polls`]), the message of a
 //!   caught panic ([`panic_message`]), a hang guard ([`within`]) and a tiny
 //!   deterministic executor ([`Sim`]) for the primitives' unit tests;
-//! - with the `evloop` feature: a loop with a paused clock ([`paused`]),
-//!   seeded random cancellation of many tasks ([`cancel_randomly`]) and an
-//!   example of `examples/` run as a child process ([`Example`]).
+//! - with the `evloop` feature: a loop with a paused clock (`paused`),
+//!   seeded random cancellation of many tasks (`cancel_randomly`) and an
+//!   example of `examples/` run as a child process (`Example`).
 
 mod drops;
 mod log;
