@@ -237,7 +237,7 @@ mod tests {
                     if i % 50 == 0 {
                         lim.set_total_tokens(1 + i % 4);
                     }
-                    yield_times(spins).await;
+                    yields(spins).await;
                 }));
             }
             sim.run_with_cancellation(5, &ids);

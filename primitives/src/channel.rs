@@ -520,7 +520,7 @@ mod tests {
                             Some(v) => got.set(got.get() + v),
                             None => break,
                         }
-                        yield_times(1).await;
+                        yields(1).await;
                     }
                 });
             }

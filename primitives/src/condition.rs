@@ -284,7 +284,7 @@ mod tests {
                         received.set(received.get() + v);
                         cond.notify(1);
                         drop(q);
-                        yield_times(1).await;
+                        yields(1).await;
                     }
                 }));
             }

@@ -293,7 +293,7 @@ mod tests {
                         assert!(!inside.get(), "two holders at once");
                         inside.set(true);
                         let _reset = Reset(&inside);
-                        yield_times(spins).await;
+                        yields(spins).await;
                         *g += 1;
                         done.set(done.get() + 1);
                     }

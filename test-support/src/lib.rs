@@ -4,8 +4,9 @@
 //! - std alone: a seeded RNG ([`Rng`]), a waker that counts its wakes
 //!   ([`CountingWaker`]), drop counters ([`DropCounter`], [`Held`]), an
 //!   event log ([`Log`]), a poll counter ([`Polls`]), the message of a
-//!   caught panic ([`panic_message`]), a hang guard ([`within`]) and a tiny
-//!   deterministic executor ([`Sim`]) for the primitives' unit tests;
+//!   caught panic ([`panic_message`]), a hang guard ([`within`]), a yield
+//!   for any executor ([`yields`]) and a tiny deterministic executor
+//!   ([`Sim`]) for the primitives' unit tests;
 //! - with the `evloop` feature: a loop with a paused clock (`paused`),
 //!   seeded random cancellation of many tasks (`cancel_randomly`) and an
 //!   example of `examples/` run as a child process (`Example`).
@@ -18,6 +19,7 @@ mod rng;
 mod sim;
 mod waker;
 mod within;
+mod yields;
 
 #[cfg(feature = "evloop")]
 mod example;
@@ -29,11 +31,12 @@ pub use log::Log;
 pub use panic::panic_message;
 pub use polls::Polls;
 pub use rng::Rng;
-pub use sim::{yield_times, Sim};
+pub use sim::Sim;
 pub use waker::{CountingWaker, WakeCount};
 pub use within::within;
+pub use yields::yields;
 
 #[cfg(feature = "evloop")]
 pub use example::{Example, LIMIT};
 #[cfg(feature = "evloop")]
-pub use on_loop::{cancel_randomly, paused, yields, Outcome};
+pub use on_loop::{cancel_randomly, paused, Outcome};

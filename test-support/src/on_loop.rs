@@ -10,13 +10,6 @@ pub fn paused() -> evloop::EventLoop {
     evloop::EventLoop::builder().paused_clock(true).build().unwrap()
 }
 
-/// Yields to the loop `n` times.
-pub async fn yields(n: usize) {
-    for _ in 0..n {
-        evloop::yield_now().await;
-    }
-}
-
 /// Spawns `n` tasks made by `make(i, rng)`, then, until every task has
 /// finished (or `max_rounds` rounds passed), makes `n / 100` attempts per
 /// round to cancel a random task, each with probability `percent`, and then

@@ -143,23 +143,3 @@ impl Sim {
         }
     }
 }
-
-/// Yields to the executor `n` times.
-pub async fn yield_times(n: usize) {
-    struct Yield(bool);
-    impl Future for Yield {
-        type Output = ();
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-            if self.0 {
-                Poll::Ready(())
-            } else {
-                self.0 = true;
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-        }
-    }
-    for _ in 0..n {
-        Yield(false).await;
-    }
-}
