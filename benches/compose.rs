@@ -2,15 +2,13 @@
 //! `futures::future::join_all` (polled on the same evloop loop, so only the
 //! combinator differs) and tokio's `JoinSet` (current_thread + LocalSet).
 //!
-//! `cargo bench --bench compose`
-
-mod common;
+//! `cargo bench -p evloop-benches --bench compose`
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use evloop::BoxError;
 use tokio::task::JoinSet;
 
-use common::{tokio_local, tokio_rt, yield_once};
+use evloop_benches::{tokio_local, tokio_rt, yield_once};
 
 const N: u64 = 10_000;
 
@@ -113,7 +111,7 @@ fn task_group_once_pending(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = common::criterion();
+    config = evloop_benches::criterion();
     targets = gather_ready, gather_once_pending, task_group_ready, task_group_once_pending
 }
 criterion_main!(benches);

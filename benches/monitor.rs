@@ -2,9 +2,7 @@
 //! without monitoring options and on one with a slow-poll threshold (every
 //! poll timed, histograms kept), in the same run.
 //!
-//! `cargo bench --bench monitor`
-
-mod common;
+//! `cargo bench -p evloop-benches --bench monitor`
 
 use std::time::Duration;
 
@@ -67,7 +65,7 @@ fn yield_many(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = common::criterion();
+    config = evloop_benches::criterion();
     targets = spawn_many, yield_many
 }
 criterion_main!(benches);

@@ -7,9 +7,7 @@
 //! - `tcp_bulk_64MB`: 64 MB one way in 64 KB writes, read in 64 KB reads
 //!   (throughput).
 //!
-//! `cargo bench --bench net`
-
-mod common;
+//! `cargo bench -p evloop-benches --bench net`
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +15,7 @@ use async_executor::LocalExecutor;
 use async_io::Async;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-use common::tokio_rt;
+use evloop_benches::tokio_rt;
 
 const ROUND_TRIPS: usize = 1_000;
 const MSG: usize = 64;
@@ -232,7 +230,7 @@ fn bulk(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = common::criterion();
+    config = evloop_benches::criterion();
     targets = echo, bulk
 }
 criterion_main!(benches);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns criterion's results into the tables and the plot of docs/benchmarks.md.
 
-    cargo bench --bench scheduling --bench timers --bench sync --bench compose --bench monitor
+    cargo bench -p evloop-benches --bench scheduling --bench timers --bench sync --bench compose --bench monitor
     python3 benches/report.py                      # Markdown tables
     python3 benches/report.py --svg docs/img/ratios.svg
     python3 benches/python/compare.py                  # then, for the uvloop chart:

@@ -1,9 +1,7 @@
 //! Scheduling overhead: evloop beside tokio (current_thread + LocalSet, and
 //! LocalRuntime), async-executor's LocalExecutor and futures' LocalPool.
 //!
-//! `cargo bench --bench scheduling`
-
-mod common;
+//! `cargo bench -p evloop-benches --bench scheduling`
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -17,7 +15,7 @@ use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 use futures_lite::future::block_on;
 
-use common::{tokio_local, tokio_rt, yield_once};
+use evloop_benches::{tokio_local, tokio_rt, yield_once};
 
 const SPAWN_MANY: usize = 100_000;
 const YIELD_TASKS: usize = 1_000;
@@ -52,9 +50,8 @@ fn spawn_many(c: &mut Criterion) {
             })
         })
     });
-    #[cfg(tokio_unstable)]
     {
-        let lrt = common::tokio_local_runtime();
+        let lrt = evloop_benches::tokio_local_runtime();
         g.bench_function("tokio_local_runtime", |b| {
             b.iter(|| {
                 lrt.block_on(async {
@@ -142,9 +139,8 @@ fn yield_many(c: &mut Criterion) {
             })
         })
     });
-    #[cfg(tokio_unstable)]
     {
-        let lrt = common::tokio_local_runtime();
+        let lrt = evloop_benches::tokio_local_runtime();
         g.bench_function("tokio_local_runtime", |b| {
             b.iter(|| {
                 lrt.block_on(async {
@@ -268,9 +264,8 @@ fn chained_spawn(c: &mut Criterion) {
             })
         })
     });
-    #[cfg(tokio_unstable)]
     {
-        let lrt = common::tokio_local_runtime();
+        let lrt = evloop_benches::tokio_local_runtime();
         g.bench_function("tokio_local_runtime", |b| {
             b.iter(|| {
                 lrt.block_on(async {
@@ -367,9 +362,8 @@ fn ping_pong(c: &mut Criterion) {
         }
     };
     g.bench_function("tokio_localset", |b| b.iter(|| tokio_local(&rt, tokio_body())));
-    #[cfg(tokio_unstable)]
     {
-        let lrt = common::tokio_local_runtime();
+        let lrt = evloop_benches::tokio_local_runtime();
         g.bench_function("tokio_local_runtime", |b| b.iter(|| lrt.block_on(tokio_body())));
     }
     let ex: &'static LocalExecutor<'static> = Box::leak(Box::new(LocalExecutor::new()));
@@ -429,7 +423,7 @@ fn ping_pong(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = common::criterion();
+    config = evloop_benches::criterion();
     targets = spawn_many, yield_many, chained_spawn, ping_pong
 }
 criterion_main!(benches);

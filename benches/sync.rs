@@ -4,9 +4,7 @@
 //! LocalExecutor. Each workload is one criterion group, so one run gives
 //! the ratios.
 //!
-//! `cargo bench --bench sync -- --warm-up-time 1 --measurement-time 2`
-
-mod common;
+//! `cargo bench -p evloop-benches --bench sync -- --warm-up-time 1 --measurement-time 2`
 
 use std::cell::Cell;
 use std::future::Future;
@@ -18,7 +16,7 @@ use async_executor::LocalExecutor;
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures_lite::future::block_on;
 
-use common::{tokio_local, tokio_rt};
+use evloop_benches::{tokio_local, tokio_rt};
 
 const HANDOFF_TASKS: usize = 100;
 const HANDOFF_ROUNDS: usize = 100;
@@ -534,7 +532,7 @@ fn event_broadcast(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = common::criterion();
+    config = evloop_benches::criterion();
     targets = lock_uncontended, lock_handoff, semaphore_contended, queue_1_1, queue_10_10, oneshot, event_broadcast
 }
 criterion_main!(benches);

@@ -7,24 +7,20 @@
 //! on an idle loop (`LoopHandle::call_soon_threadsafe`), evloop vs tokio's
 //! `Handle::spawn` on an idle current_thread runtime.
 //!
-//! `cargo bench --bench timer_lateness`
+//! `cargo bench -p evloop-benches --bench timer_lateness`
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use evloop_test_support::Rng;
+
 const SLEEPS: usize = 2_000;
 
-/// xorshift64*: the same sleep lengths for every runtime.
+/// The same sleep lengths for every runtime (a seeded generator).
 fn durations() -> Vec<Duration> {
-    let mut s: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut rng = Rng::new(1);
     (0..SLEEPS)
-        .map(|_| {
-            s ^= s >> 12;
-            s ^= s << 25;
-            s ^= s >> 27;
-            let r = s.wrapping_mul(0x2545_F491_4F6C_DD1D);
-            Duration::from_micros(100 + r % 4_900)
-        })
+        .map(|_| Duration::from_micros(100 + rng.next() % 4_900))
         .collect()
 }
 

@@ -1,9 +1,7 @@
 //! Timer overhead: evloop beside tokio (current_thread + LocalSet, and
 //! LocalRuntime) and async-executor with async-io's `Timer`.
 //!
-//! `cargo bench --bench timers`
-
-mod common;
+//! `cargo bench -p evloop-benches --bench timers`
 
 use std::time::Duration;
 
@@ -11,7 +9,7 @@ use async_executor::LocalExecutor;
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures_lite::future::{block_on, FutureExt};
 
-use common::{tokio_local, tokio_rt, yield_once};
+use evloop_benches::{tokio_local, tokio_rt, yield_once};
 
 /// 100,000 timeouts in all: TIMEOUT_TASKS tasks × TIMEOUTS_EACH in sequence.
 const TIMEOUT_TASKS: usize = 1_000;
@@ -63,9 +61,8 @@ fn timer_churn(c: &mut Criterion) {
     };
     let rt = tokio_rt();
     g.bench_function("tokio_localset", |b| b.iter(|| tokio_local(&rt, tokio_body())));
-    #[cfg(tokio_unstable)]
     {
-        let lrt = common::tokio_local_runtime();
+        let lrt = evloop_benches::tokio_local_runtime();
         g.bench_function("tokio_local_runtime", |b| b.iter(|| lrt.block_on(tokio_body())));
     }
     let ex = LocalExecutor::new();
@@ -124,9 +121,8 @@ fn sleep_many(c: &mut Criterion) {
     };
     let rt = tokio_rt();
     g.bench_function("tokio_localset", |b| b.iter(|| tokio_local(&rt, tokio_body())));
-    #[cfg(tokio_unstable)]
     {
-        let lrt = common::tokio_local_runtime();
+        let lrt = evloop_benches::tokio_local_runtime();
         g.bench_function("tokio_local_runtime", |b| b.iter(|| lrt.block_on(tokio_body())));
     }
     let ex = LocalExecutor::new();
@@ -151,7 +147,7 @@ fn sleep_many(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = common::criterion();
+    config = evloop_benches::criterion();
     targets = timer_churn, sleep_many
 }
 criterion_main!(benches);

@@ -1,4 +1,4 @@
-//! The expert guide's "Async Fundamentals" (`asyncio-expert-guide.txt`):
+//! The expert guide's "Async Fundamentals" (*Python Async Programming Expert*):
 //!
 //! - "Basic Coroutines": an `async fn fetch_data(url)` awaited once from
 //!   `main`, with `evloop::run` as the entry point;

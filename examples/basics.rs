@@ -1,4 +1,4 @@
-//! The tutorial's first steps (`asyncio-complete-tutorial.txt`), one section
+//! The tutorial's first steps (*Python AsyncIO Complete Tutorial*), one section
 //! each, with the seed's names:
 //!
 //! - "Understanding Async/Await: The Basics": `hello()` run by `evloop::run`;

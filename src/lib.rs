@@ -23,10 +23,6 @@
 //! and closes it. See `docs/asyncio-guide.md` for the asyncio → evloop names
 //! and `docs/architecture.md` for one tick, step by step.
 
-#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
-#![deny(unsafe_op_in_unsafe_fn)]
-#![warn(clippy::undocumented_unsafe_blocks)]
-
 pub use evloop_core::{
     advance, all_tasks, call_at, call_later, call_soon, current_task, handle, interval, on_cancel, run, sleep,
     sleep_until, spawn, spawn_named, time, timeout, timeout_at, timeout_scope, to_thread, try_handle, yield_now,

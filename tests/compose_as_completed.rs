@@ -1,11 +1,9 @@
 //! as_completed: completion order, next().await and Stream.
 
-mod support;
-
 use std::time::Duration;
 
+use evloop_test_support::{paused, DropCounter};
 use futures::{Stream, StreamExt};
-use support::{paused, DropCounter};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)

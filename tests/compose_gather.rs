@@ -1,10 +1,8 @@
 //! gather, try_gather, join! and try_join!.
 
-mod support;
-
 use std::time::Duration;
 
-use support::{paused, DropCounter, Log};
+use evloop_test_support::{paused, DropCounter, Log};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -300,7 +298,7 @@ impl std::future::Future for FromThread {
 
 #[test]
 fn children_woken_from_other_threads_are_polled() {
-    support::within(Duration::from_secs(60), || {
+    evloop_test_support::within(Duration::from_secs(60), || {
         evloop::run(async {
             let out = evloop::gather((0..8).map(|i| async move {
                 FromThread::new(Duration::from_millis(5 * i)).await;

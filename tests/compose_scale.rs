@@ -1,14 +1,9 @@
 //! gather and as_completed over 100,000 futures cost O(n) polls in total:
 //! a wake polls only the future it belongs to. Counted, not timed.
 
-#[path = "support/polls.rs"]
-mod polls;
-mod support;
-
 use std::time::Duration;
 
-use polls::Polls;
-use support::{paused, within};
+use evloop_test_support::{paused, within, Polls};
 
 const N: u64 = 100_000;
 

@@ -1,12 +1,10 @@
 //! shield: the inner future survives the awaiter's cancellation.
 
-mod support;
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use support::{paused, DropCounter, Log};
+use evloop_test_support::{paused, DropCounter, Log};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)

@@ -1,11 +1,9 @@
 //! wait: (done, pending), FirstCompleted / AllCompleted, timeouts.
 
-mod support;
-
 use std::time::Duration;
 
 use evloop::ReturnWhen;
-use support::{panic_message, paused};
+use evloop_test_support::{panic_message, paused};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)

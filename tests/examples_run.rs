@@ -13,14 +13,11 @@
 //! no-op after a full `cargo test` (which builds the examples first), and it
 //! keeps `cargo test --test examples_run` from running stale binaries.
 
-#[path = "support/example_child.rs"]
-mod example_child;
-
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
 
-use example_child::Example;
+use evloop_test_support::Example;
 
 /// One `#[test]` per example, named after it, and the list of names that
 /// `every_example_has_an_entry` checks against `examples/`.

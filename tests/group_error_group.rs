@@ -1,11 +1,9 @@
 //! ErrorGroup and `except*`: the seed's `might_fail` example.
 
-mod support;
-
 use std::fmt;
 
 use evloop::{BoxError, ErrorGroup};
-use support::paused;
+use evloop_test_support::paused;
 
 #[derive(Debug, PartialEq)]
 struct ValueError(String);

@@ -1,14 +1,12 @@
 //! task_group / TaskGroup: asyncio.TaskGroup's semantics.
 
-mod support;
-
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::{BoxError, ErrorGroup, Task, TaskGroup};
-use support::{panic_message, paused, DropCounter, Log};
+use evloop_test_support::{panic_message, paused, DropCounter, Log};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)

@@ -1,7 +1,5 @@
 //! lag_monitor.
 
-mod support;
-
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;

@@ -1,7 +1,5 @@
 //! Slow-poll detection and EVLOOP_DEBUG.
 
-mod support;
-
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;

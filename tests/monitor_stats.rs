@@ -1,10 +1,8 @@
 //! Counters, and dump_tasks.
 
-mod support;
-
 use std::time::Duration;
 
-use support::paused;
+use evloop_test_support::paused;
 
 #[test]
 fn stats_count_exactly_what_a_known_workload_did() {

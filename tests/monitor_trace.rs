@@ -1,7 +1,5 @@
 //! The Chrome trace file.
 
-mod support;
-
 use std::time::Duration;
 
 #[test]

@@ -1,13 +1,11 @@
 //! A socket that is always ready does not monopolise the loop.
 
-mod support;
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::net::UnixStream;
-use support::within;
+use evloop_test_support::within;
 
 #[test]
 fn a_reader_whose_socket_never_runs_dry_still_lets_other_tasks_run() {

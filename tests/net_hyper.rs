@@ -1,8 +1,6 @@
 //! hyper 1.x on evloop: keep-alive requests, the timer, the executor.
 #![cfg(feature = "hyper")]
 
-mod support;
-
 use std::cell::Cell;
 use std::convert::Infallible;
 use std::rc::Rc;
@@ -11,11 +9,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use evloop::hyper::{EvloopExecutor, EvloopTimer};
 use evloop::net::{TcpListener, TcpStream, UnixStream};
+use evloop_test_support::within;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::rt::Executor;
 use hyper::{Request, Response};
-use support::within;
 
 async fn echo_path(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let body = format!("you asked for {}", req.uri().path());

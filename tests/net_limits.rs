@@ -1,8 +1,6 @@
 //! Descriptor limits: thousands of connections at once, and a listener that
 //! rides out EMFILE.
 
-mod support;
-
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -10,7 +8,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use evloop::net::{TcpListener, TcpStream};
-use support::within;
+use evloop_test_support::within;
 
 fn rlimit_nofile() -> libc::rlimit {
     let mut lim = libc::rlimit {
@@ -154,6 +152,7 @@ fn emfile_child() {
                     match stream.read(&mut byte).await {
                         Ok(1) if byte[0] == b'\n' => {
                             if line == b"quit" {
+                                // SAFETY: `rusage` is plain integers, for which all zeroes is valid.
                                 let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
                                 // SAFETY: getrusage writes one `rusage` through the valid pointer.
                                 unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };

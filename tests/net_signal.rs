@@ -3,13 +3,11 @@
 //! Each test uses its own signal, so tests running in parallel in this
 //! binary cannot see each other's deliveries.
 
-mod support;
-
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use evloop::signal::{ctrl_c, signal, SignalKind};
-use support::within;
+use evloop_test_support::within;
 
 fn raise(sig: i32) {
     // SAFETY: raise(3) sends `sig` to this process; every caller first

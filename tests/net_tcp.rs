@@ -1,16 +1,14 @@
 //! TCP: echo through AsyncRead/AsyncWrite, resets, half-close, refused
 //! connects, owned halves.
 
-mod support;
-
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use evloop::net::{TcpListener, TcpStream};
+use evloop_test_support::within;
 use futures::io::{AsyncReadExt, AsyncWriteExt};
-use support::within;
 
 const MB: usize = 1 << 20;
 
@@ -351,7 +349,7 @@ fn a_socket_used_inside_another_loop_panics_with_its_type() {
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         lp_b.block_on(async { listener.accept().await.map(|_| ()) })
     }));
-    let message = support::panic_message(&*panicked.expect_err("must not hang"));
+    let message = evloop_test_support::panic_message(&*panicked.expect_err("must not hang"));
     assert!(message.contains("belongs to a different event loop"), "{message}");
     assert!(message.contains("TcpListener"), "{message}");
 }

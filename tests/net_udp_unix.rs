@@ -1,14 +1,12 @@
 //! UDP and Unix domain round trips.
 
-mod support;
-
 use std::net::Shutdown;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use evloop::net::{UdpSocket, UnixListener, UnixStream};
+use evloop_test_support::within;
 use futures::io::{AsyncReadExt, AsyncWriteExt};
-use support::within;
 
 #[test]
 fn udp_send_to_and_recv_from_round_trip() {

@@ -1,10 +1,8 @@
 //! call_soon, call_later, call_at and their handles.
 
-mod support;
-
 use std::time::Duration;
 
-use support::{paused, Log};
+use evloop_test_support::{paused, Log};
 
 #[test]
 fn call_soon_is_fifo_and_cancellable() {

@@ -3,14 +3,12 @@
 //! it, spawning is refused cleanly, nothing lands on another loop, and the
 //! blocking pool is waited for once.
 
-mod support;
-
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::time::Duration;
 
-use support::{panic_message, DropCounter};
+use evloop_test_support::{panic_message, DropCounter};
 
 /// Calls into the running loop when dropped, as cleanup code does: spawns a
 /// task (which must be refused, not panic) and queues a callback.

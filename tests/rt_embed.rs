@@ -2,8 +2,6 @@
 //! (`run_once`, `run_until_idle`), sizes its wait with `next_deadline`, and
 //! polls the loop's backend fd (`AsRawFd`).
 
-mod support;
-
 use std::cell::Cell;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
@@ -11,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::{paused, within};
+use evloop_test_support::{paused, within};
 
 /// Waits (at most `limit`) for `fd` to poll readable.
 fn readable_within(fd: &impl AsRawFd, limit: Duration) -> bool {
@@ -160,6 +158,6 @@ fn run_once_inside_a_running_loop_panics_like_block_on() {
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         outer.block_on(async { inner.run_once(Some(Duration::ZERO)) })
     }));
-    let message = support::panic_message(&*panicked.unwrap_err());
+    let message = evloop_test_support::panic_message(&*panicked.unwrap_err());
     assert!(message.contains("already running"), "{message}");
 }

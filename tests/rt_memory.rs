@@ -2,11 +2,9 @@
 //! timers or callbacks took, once they are gone (amortised; a steady state
 //! never pays for it). Measured through the footprints `stats()` reports.
 
-mod support;
-
 use std::time::Duration;
 
-use support::paused;
+use evloop_test_support::paused;
 
 const BURST: usize = 200_000;
 

@@ -1,13 +1,11 @@
 //! Other threads: LoopHandle::{stop, call_soon_threadsafe, spawn}, remote wakes.
 
-mod support;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 use std::time::Duration;
 
-use support::within;
+use evloop_test_support::within;
 
 #[test]
 fn stop_from_another_thread_ends_run_forever() {
@@ -197,14 +195,14 @@ fn remote_task_wait_on_the_loops_own_thread_panics_instead_of_deadlocking() {
     let lp = evloop::EventLoop::new().unwrap();
     let task = lp.handle().spawn(async { 1 });
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| task.wait()));
-    let message = support::panic_message(&*panicked.unwrap_err());
+    let message = evloop_test_support::panic_message(&*panicked.unwrap_err());
     assert!(message.contains("would deadlock"), "{message}");
     // Inside the running loop too.
     let task = lp.handle().spawn(async { 2 });
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         lp.block_on(async move { task.wait_timeout(Duration::from_secs(1)).map_err(|_| ()) })
     }));
-    assert!(support::panic_message(&*panicked.unwrap_err()).contains("would deadlock"));
+    assert!(evloop_test_support::panic_message(&*panicked.unwrap_err()).contains("would deadlock"));
 }
 
 #[test]

@@ -1,12 +1,10 @@
 //! Running a loop: run(), block_on, run_forever, stop, exit cleanup, bad use.
 
-mod support;
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use support::{panic_message, paused, DropCounter, Log};
+use evloop_test_support::{panic_message, paused, DropCounter, Log};
 
 #[test]
 fn run_cancels_every_task_left_and_waits_for_their_cleanup() {
@@ -201,7 +199,7 @@ fn a_loop_can_be_run_again_on_the_same_thread_after_another() {
 
 #[test]
 fn stop_during_block_on_neither_spins_nor_hangs_and_waits_for_run_forever() {
-    support::within(Duration::from_secs(20), || {
+    evloop_test_support::within(Duration::from_secs(20), || {
         let lp = paused();
         let h = lp.handle();
         let ticks = lp.block_on(async move {
@@ -225,7 +223,7 @@ fn a_destructor_that_respawns_forever_cannot_hold_run_open() {
             drop(evloop::spawn(respawn(c.clone())));
         })
     }
-    let respawned = support::within(Duration::from_secs(20), || {
+    let respawned = evloop_test_support::within(Duration::from_secs(20), || {
         let count = Rc::new(Cell::new(0));
         let c = count.clone();
         evloop::run(async move {

@@ -1,12 +1,10 @@
 //! Tasks: spawn, cancel, detach, names, panics, yield_now, on_cancel.
 
-mod support;
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use support::{paused, DropCounter, Log};
+use evloop_test_support::{paused, DropCounter, Log};
 
 #[test]
 fn the_body_runs_after_spawn_returns() {
@@ -233,7 +231,7 @@ fn a_hundred_thousand_tasks() {
         assert_eq!(evloop::monitor::stats().tasks_alive, 1, "the main task");
         sum
     });
-    assert_eq!(sum, (0..100_000u64).sum());
+    assert_eq!(sum, (0..100_000u64).sum::<u64>());
 }
 
 #[test]
@@ -310,7 +308,7 @@ fn a_task_that_cancels_itself_and_returns_ends_cancelled() {
 #[test]
 fn current_task_is_constant_time() {
     // O(N) lookups would make this 10^10 steps; it must take a moment.
-    support::within(Duration::from_secs(60), || {
+    evloop_test_support::within(Duration::from_secs(60), || {
         evloop::run(async {
             let tasks: Vec<_> = (0..100_000)
                 .map(|_| evloop::spawn(async { evloop::current_task().unwrap().id() }))
@@ -329,7 +327,7 @@ fn awaiting_a_task_of_another_loop_panics_instead_of_hanging() {
     let task = lp_a.spawn_named("from-a", std::future::pending::<()>());
     let lp_b = evloop::EventLoop::new().unwrap();
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lp_b.block_on(task)));
-    let message = support::panic_message(&*panicked.expect_err("must not hang"));
+    let message = evloop_test_support::panic_message(&*panicked.expect_err("must not hang"));
     assert!(message.contains("belongs to a different event loop"), "{message}");
     assert!(message.contains("Task") && message.contains("from-a"), "{message}");
 }

@@ -1,10 +1,8 @@
 //! evloop::test::run_test.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::panic_message;
+use evloop_test_support::panic_message;
 
 #[test]
 fn runs_on_a_paused_clock_and_returns_the_output() {

@@ -1,15 +1,13 @@
 //! Tick semantics: work made ready during a tick waits for the next one, and
 //! a task that re-wakes itself forever starves neither timers nor sockets.
 
-mod support;
-
 use std::cell::Cell;
 use std::io::{Read, Write};
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::reactor::{Direction, IoSource};
-use support::{within, Log};
+use evloop_test_support::{within, Log};
 
 #[test]
 fn work_made_ready_during_a_tick_runs_in_the_next_one() {

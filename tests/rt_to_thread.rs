@@ -1,12 +1,10 @@
 //! to_thread and the blocking pool.
 
-mod support;
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::{within, Log};
+use evloop_test_support::{within, Log};
 
 #[test]
 fn runs_on_another_thread_and_returns_the_value() {
@@ -205,7 +203,7 @@ fn closing_does_not_deadlock_on_a_job_that_waits_for_the_loop() {
 #[test]
 fn the_paused_clock_waits_for_blocking_work_instead_of_jumping() {
     within(Duration::from_secs(20), || {
-        let lp = support::paused();
+        let lp = evloop_test_support::paused();
         lp.block_on(async {
             let r = evloop::timeout(
                 Duration::from_secs(5),

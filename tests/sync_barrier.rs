@@ -1,16 +1,11 @@
 //! Barrier on the evloop loop: arrival indexes, abort, reset, cancellation.
 
-mod support;
-#[path = "support/sync_helpers.rs"]
-mod sync_helpers;
-
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::sync::{Barrier, BrokenBarrier};
-use support::paused;
-use sync_helpers::{cancel_randomly, yields};
+use evloop_test_support::{cancel_randomly, paused, yields};
 
 #[test]
 fn arrival_indexes_follow_arrival_order_and_the_barrier_is_reusable() {

@@ -1,16 +1,11 @@
 //! oneshot and channel on the evloop loop.
 
-mod support;
-#[path = "support/sync_helpers.rs"]
-mod sync_helpers;
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::sync::{channel, oneshot};
-use support::paused;
-use sync_helpers::{cancel_randomly, yields};
+use evloop_test_support::{cancel_randomly, paused, yields};
 
 #[test]
 fn oneshot_delivers_once_and_reports_a_dropped_sender() {

@@ -1,17 +1,12 @@
 //! Event and Condition on the evloop loop.
 
-mod support;
-#[path = "support/sync_helpers.rs"]
-mod sync_helpers;
-
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::sync::{Condition, Event, Lock};
-use support::{paused, Log};
-use sync_helpers::{cancel_randomly, yields};
+use evloop_test_support::{cancel_randomly, paused, yields, Log};
 
 #[test]
 fn seed_event_wakes_both_waiters_after_the_setter_sleeps() {

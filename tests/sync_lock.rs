@@ -1,17 +1,12 @@
 //! evloop::sync::Lock on the evloop loop: the seed counter, FIFO hand-off,
 //! cancellation, and one run on a foreign executor.
 
-mod support;
-#[path = "support/sync_helpers.rs"]
-mod sync_helpers;
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::sync::Lock;
-use support::paused;
-use sync_helpers::{cancel_randomly, yields, Held};
+use evloop_test_support::{cancel_randomly, paused, yields, Held};
 
 #[test]
 fn seed_100_tasks_increment_under_lock_with_sleep_inside() {

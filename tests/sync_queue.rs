@@ -1,17 +1,12 @@
 //! Queue, LifoQueue and PriorityQueue on the evloop loop: asyncio edge
 //! cases, the worker-pool seed, shutdown, cancellation.
 
-mod support;
-#[path = "support/sync_helpers.rs"]
-mod sync_helpers;
-
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::sync::{GetError, LifoQueue, PriorityQueue, PutError, Queue, QueueShutDown, TaskDoneError};
-use support::{paused, Log};
-use sync_helpers::{cancel_randomly, yields};
+use evloop_test_support::{cancel_randomly, paused, yields, Log};
 
 #[test]
 fn put_nowait_on_a_full_queue_hands_the_item_back() {

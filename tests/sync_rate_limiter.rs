@@ -1,17 +1,12 @@
 //! RateLimiter on a paused clock: the sliding-window seed, the window
 //! invariant, FIFO, cancellation.
 
-mod support;
-#[path = "support/sync_helpers.rs"]
-mod sync_helpers;
-
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use evloop::sync::RateLimiter;
-use support::paused;
-use sync_helpers::{cancel_randomly, yields};
+use evloop_test_support::{cancel_randomly, paused, yields};
 
 /// Asserts that no window of length `per` holds more than `rate` admissions.
 fn assert_window(times: &mut [Instant], rate: usize, per: Duration) {
@@ -104,7 +99,7 @@ fn never_more_than_rate_in_any_window_under_random_load_and_cancellation() {
 
 #[test]
 fn a_window_of_duration_max_blocks_instead_of_overflowing() {
-    support::paused().block_on(async {
+    evloop_test_support::paused().block_on(async {
         let limiter = RateLimiter::new(1, Duration::MAX);
         limiter.acquire().await;
         assert!(!limiter.try_acquire(), "the window never ends");

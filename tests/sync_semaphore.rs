@@ -1,16 +1,11 @@
 //! Semaphore, BoundedSemaphore and CapacityLimiter on the evloop loop.
 
-mod support;
-#[path = "support/sync_helpers.rs"]
-mod sync_helpers;
-
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::sync::{BoundedSemaphore, CapacityLimiter, Semaphore, SemaphoreError};
-use support::paused;
-use sync_helpers::{cancel_randomly, yields, Held};
+use evloop_test_support::{cancel_randomly, paused, yields, Held};
 
 #[test]
 fn seed_semaphore_3_caps_10_tasks() {

@@ -1,10 +1,8 @@
 //! sleep, sleep_until, interval, advance, and the paused clock.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::{paused, Log};
+use evloop_test_support::{paused, Log};
 
 #[test]
 fn the_paused_clock_sleeps_an_hour_at_once_in_deadline_order() {
@@ -200,7 +198,7 @@ fn a_sleep_polled_on_another_loop_names_the_problem() {
         .unwrap();
     let lp_b = paused();
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lp_b.block_on(sleep)));
-    let message = support::panic_message(&*panicked.unwrap_err());
+    let message = evloop_test_support::panic_message(&*panicked.unwrap_err());
     assert!(message.contains("belongs to a different event loop"), "{message}");
     assert!(message.contains("Sleep"), "{message}");
 }

@@ -1,10 +1,8 @@
 //! timeout, timeout_at and timeout_scope.
 
-mod support;
-
 use std::time::Duration;
 
-use support::{paused, DropCounter};
+use evloop_test_support::{paused, DropCounter};
 
 #[test]
 fn timeout_expires_and_drops_the_inner_future() {

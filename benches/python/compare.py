@@ -63,7 +63,7 @@ def run_evloop():
     """Only the evloop entry of each group: criterion's filter is a regex on `group/function`."""
     regex = "^(" + "|".join(GROUPS) + ")/evloop$"
     benches = [a for b in dict.fromkeys(GROUPS.values()) for a in ("--bench", b)]
-    run(["cargo", "bench", *benches, "--", regex], cwd=ROOT)
+    run(["cargo", "bench", "-p", "evloop-benches", *benches, "--", regex], cwd=ROOT)
 
 
 def evloop_figures():

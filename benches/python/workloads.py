@@ -131,7 +131,7 @@ async def sleep_many():
         await t
 
 
-# Criterion's sample sizes: 20 (benches/common/mod.rs), 10 for sleep_many.
+# Criterion's sample sizes: 20 (benches/src/lib.rs), 10 for sleep_many.
 WORKLOADS = {
     "spawn_many": (spawn_many, 20),
     "yield_many": (yield_many, 20),

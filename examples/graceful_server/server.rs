@@ -7,7 +7,7 @@
 //! closes idle connections, gives requests in flight `grace` to finish, then
 //! cancels the rest (their connections close without a `done`) and returns.
 //!
-//! Shared by `examples/graceful_server/main.rs` and `tests/net_graceful.rs`.
+//! `tests/net_graceful.rs` runs the example as a child process.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -23,18 +23,18 @@ use evloop::sync::Event;
 use evloop::Task;
 
 /// What `serve` needs.
-pub struct Options {
+pub(crate) struct Options {
     /// Where to listen, e.g. `127.0.0.1:0`.
-    pub addr: String,
+    pub(crate) addr: String,
     /// How long requests in flight may run on after the signal.
-    pub grace: Duration,
+    pub(crate) grace: Duration,
 }
 
 /// How the shutdown went.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Report {
-    pub completed: u64,
-    pub cancelled: u64,
+pub(crate) struct Report {
+    pub(crate) completed: u64,
+    pub(crate) cancelled: u64,
 }
 
 struct Connection {
@@ -54,7 +54,7 @@ struct Server {
 }
 
 /// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
-pub async fn serve(options: Options) -> io::Result<Report> {
+pub(crate) async fn serve(options: Options) -> io::Result<Report> {
     // Handlers first: a signal that arrives once we print the address must
     // not take the default action (exit).
     let mut term = signal(SignalKind::Terminate)?;

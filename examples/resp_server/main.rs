@@ -16,10 +16,15 @@
 //! instead of sleeping in `epoll_wait` (see `busy_poll.rs`): lower latency
 //! for ping-pong clients, at the price of a busy core. Off by default.
 
+// The modules' `pub` items are the server's parts, used across modules.
+#![allow(unreachable_pub)]
+
 mod busy_poll;
 mod commands;
 mod connection;
 mod protocol;
+#[cfg(test)]
+mod tests;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -208,9 +208,12 @@ impl Core {
         let clock = self.timers().clock();
         if clock.is_paused() {
             // Real work on the blocking pool takes real time: wait for it
-            // rather than jumping virtual time past it.
+            // rather than jumping virtual time past it. A job's result
+            // wakes its task through the inbox, but the pool counts the job
+            // done only just after: look again every millisecond.
             if self.blocking().has_pending() {
-                self.poll_io(limit);
+                let recheck = Duration::from_millis(1);
+                self.poll_io(Some(limit.map_or(recheck, |l| l.min(recheck))));
                 return;
             }
             // Auto-advance: if no I/O is pending right now, jump to the next

@@ -25,9 +25,7 @@
 //! test attribute) become a `compile_error!` pointing at the offending tokens,
 //! emitted next to the item as written (less any test attribute), so that no
 //! follow-up errors pile up.
-#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
-#![deny(unsafe_op_in_unsafe_fn)]
-#![warn(clippy::undocumented_unsafe_blocks)]
+#![forbid(unsafe_code)]
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 

@@ -176,7 +176,7 @@ impl Error for BrokenBarrier {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
     use std::cell::RefCell;
     use std::rc::Rc;
 

@@ -188,7 +188,7 @@ impl fmt::Debug for CapacityToken<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
     use std::rc::Rc;
 
     #[test]
@@ -237,7 +237,7 @@ mod tests {
                     if i % 50 == 0 {
                         lim.set_total_tokens(1 + i % 4);
                     }
-                    yield_times(spins).await;
+                    yields(spins).await;
                 }));
             }
             sim.run_with_cancellation(5, &ids);

@@ -471,7 +471,7 @@ impl Error for TryRecvError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
 
     #[test]
     fn closes_when_senders_drop_and_when_receiver_drops() {
@@ -520,7 +520,7 @@ mod tests {
                             Some(v) => got.set(got.get() + v),
                             None => break,
                         }
-                        yield_times(1).await;
+                        yields(1).await;
                     }
                 });
             }

@@ -199,7 +199,7 @@ impl<T: ?Sized> fmt::Debug for ConditionWait<'_, '_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
     use std::cell::RefCell;
     use std::collections::VecDeque;
     use std::rc::Rc;
@@ -284,7 +284,7 @@ mod tests {
                         received.set(received.get() + v);
                         cond.notify(1);
                         drop(q);
-                        yield_times(1).await;
+                        yields(1).await;
                     }
                 }));
             }

@@ -122,7 +122,7 @@ impl fmt::Debug for EventWait<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
     use std::rc::Rc;
 
     #[test]

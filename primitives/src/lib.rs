@@ -24,9 +24,7 @@
 //! They are all built on one internal waiter list (`waiter_list.rs`): a slab
 //! of waiters threaded by a FIFO, with O(1) removal of a dropped waiter and a
 //! per-waiter hand-off payload.
-#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
-#![deny(unsafe_op_in_unsafe_fn)]
-#![warn(clippy::undocumented_unsafe_blocks)]
+#![forbid(unsafe_code)]
 
 mod barrier;
 mod bounded_semaphore;
@@ -40,9 +38,6 @@ mod queue;
 mod rate_limiter;
 mod semaphore;
 mod waiter_list;
-
-#[cfg(test)]
-mod test_support;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrier};
 pub use bounded_semaphore::{BoundedSemaphore, SemaphoreError};

@@ -229,7 +229,7 @@ impl<T: ?Sized + fmt::Display> fmt::Display for LockGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
     use std::rc::Rc;
 
     #[test]
@@ -293,7 +293,7 @@ mod tests {
                         assert!(!inside.get(), "two holders at once");
                         inside.set(true);
                         let _reset = Reset(&inside);
-                        yield_times(spins).await;
+                        yields(spins).await;
                         *g += 1;
                         done.set(done.get() + 1);
                     }

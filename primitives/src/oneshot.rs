@@ -170,7 +170,7 @@ impl Error for TryRecvError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
 
     #[test]
     fn send_wakes_receiver_and_drop_reports_error() {

@@ -183,7 +183,7 @@ impl fmt::Debug for SemaphorePermit<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::*;
+    use evloop_test_support::*;
     use std::rc::Rc;
 
     #[test]
@@ -200,7 +200,7 @@ mod tests {
                 order.borrow_mut().push(i);
                 running.set(running.get() + 1);
                 max.set(max.get().max(running.get()));
-                yield_times(2).await;
+                yields(2).await;
                 running.set(running.get() - 1);
             });
         }
@@ -237,7 +237,7 @@ mod tests {
                         let permit = sem.acquire().await;
                         let h = Held::new(&held);
                         assert!(held.get() <= PERMITS);
-                        yield_times(spins).await;
+                        yields(spins).await;
                         drop(h);
                         drop(permit);
                         done.set(done.get() + 1);

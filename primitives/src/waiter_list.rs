@@ -286,7 +286,7 @@ impl<T> fmt::Debug for WaiterList<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::CountingWaker;
+    use evloop_test_support::CountingWaker;
 
     #[test]
     fn fifo_order_and_removal() {

@@ -65,6 +65,10 @@ impl<F: Future> FutureSet<F> {
         self.remaining
     }
 
+    /// Child `i`'s slot, pinned. Unsafe because std has no safe projection
+    /// from a pinned slice to an element, and
+    /// `pin-project-lite` projects struct fields only; a `Pin<Box<F>>` per
+    /// child would be safe but cost an allocation per child.
     fn slot(slots: &mut Pin<Box<[Option<F>]>>, i: usize) -> Pin<&mut Option<F>> {
         // SAFETY: the slice is pinned and never moved or resized; an element
         // is only ever replaced through `Pin::set`, which drops it in place.

@@ -15,15 +15,17 @@
 //!
 //! # Pinning
 //!
-//! [`Child`] pins its `fut` field structurally (the one `unsafe` here, in
-//! `poll`): `fut` is reached only through `Pin`, never moved out, and `Child`
-//! has no `Drop` impl of its own; the other fields are never pinned.
+//! [`Child`] pins its `fut` field structurally and no other: `pin_project!`
+//! writes the projection, and checks what makes it sound (no `Drop` impl of
+//! `Child`'s own, `Unpin` only when `F` is).
 
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
 
 use super::state::GroupState;
 use crate::BoxError;
@@ -59,20 +61,22 @@ impl<T, E: Into<BoxError>> ChildResult for Result<T, E> {
     }
 }
 
-/// The future spawned for one child.
-///
-/// Hand-written rather than an `async fn` to keep it small — the future's
-/// size is copied three times on its way into the task cell, ten thousand
-/// times for ten thousand children: here it is the child's future plus
-/// three words.
-pub(crate) struct Child<F> {
-    /// Structurally pinned: only ever reached through `Pin` (see `poll`).
-    fut: F,
-    /// Declared after `fut`, so the group hears of the drop once the child's
-    /// own destructors have run.
-    release: Release,
-    /// The child failed or panicked; the task is being cancelled.
-    done: bool,
+pin_project! {
+    /// The future spawned for one child.
+    ///
+    /// Hand-written rather than an `async fn` to keep it small — the future's
+    /// size is copied three times on its way into the task cell, ten thousand
+    /// times for ten thousand children: here it is the child's future plus
+    /// three words.
+    pub(crate) struct Child<F> {
+        #[pin]
+        fut: F,
+        // Declared after `fut`, so the group hears of the drop once the
+        // child's own destructors have run.
+        release: Release,
+        // The child failed or panicked; the task is being cancelled.
+        done: bool,
+    }
 }
 
 impl<F> Child<F> {
@@ -93,21 +97,17 @@ where
     type Output = <F::Output as ChildResult>::Value;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `fut` is structurally pinned and the other fields are not:
-        // `Child` never moves `fut` out, has no `Drop` impl, and is `Unpin`
-        // only when `F` is (auto trait), so pinning `self` pins `fut`.
-        let this = unsafe { self.get_unchecked_mut() };
-        if this.done {
+        let this = self.project();
+        if *this.done {
             return Poll::Pending;
         }
-        // SAFETY: see above.
-        let fut = unsafe { Pin::new_unchecked(&mut this.fut) };
+        let fut = this.fut;
         match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(out)) => match out.into_result() {
                 Ok(value) => Poll::Ready(value),
                 Err(err) => {
-                    this.done = true;
+                    *this.done = true;
                     this.release.state.child_failed(err);
                     // End this task as cancelled: its handle has no value to give.
                     this.release.state.cancel_child(this.release.key);
@@ -115,7 +115,7 @@ where
                 }
             },
             Err(panic) => {
-                this.done = true;
+                *this.done = true;
                 this.release.state.child_panicked(panic);
                 resume_unwind(Box::new(CHILD_PANICKED))
             }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::test_support::*;
+use evloop_test_support::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -188,7 +188,7 @@ fn cancellation_stress_all_orders() {
                         1 => lifo.task_done().unwrap(),
                         _ => prio.task_done().unwrap(),
                     }
-                    yield_times(1).await;
+                    yields(1).await;
                 }
             }));
         }

@@ -1,44 +1,17 @@
-//! The RESP server of examples/resp_server: parser properties, a seeded
-//! fuzz of random and truncated input, and requests over real sockets.
-
-mod support;
-
-#[allow(dead_code)]
-#[path = "../examples/resp_server/busy_poll.rs"]
-mod busy_poll;
-#[allow(dead_code)]
-#[path = "../examples/resp_server/commands.rs"]
-mod commands;
-#[allow(dead_code)]
-#[path = "../examples/resp_server/connection.rs"]
-mod connection;
-#[allow(dead_code)]
-#[path = "../examples/resp_server/protocol.rs"]
-mod protocol;
+//! The RESP server's unit tests (`cargo test --example resp_server`):
+//! parser properties, a seeded fuzz of random and truncated input, and
+//! requests over real sockets.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use commands::{Next, Store};
 use evloop::net::{TcpListener, TcpStream};
-use protocol::{Args, Parser};
-use support::within;
+use evloop_test_support::{within, Rng};
 
-/// xorshift64*: seeded, reproducible, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::commands::{Next, Store};
+use crate::connection;
+use crate::protocol::{Args, Parser};
 
 /// Feeds `input` in one piece; returns the replies.
 fn answer_all(input: &[u8]) -> Vec<u8> {
@@ -139,7 +112,7 @@ fn malformed_input_gets_a_protocol_error_and_the_connection_goes_on() {
         );
     }
     // A line too long to be a request is refused without waiting for its end.
-    let mut huge = vec![b'x'; protocol::MAX_INLINE + 10];
+    let mut huge = vec![b'x'; crate::protocol::MAX_INLINE + 10];
     huge.extend(b"\r\nPING\r\n");
     let expected = "-ERR Protocol error: too big inline request\r\n+PONG\r\n";
     let got = answer_all(&huge);
@@ -194,7 +167,7 @@ fn random_input(rng: &mut Rng, len: usize) -> Vec<u8> {
 
 #[test]
 fn fuzz_random_and_truncated_input_never_panics_and_chunking_changes_nothing() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     for round in 0..3000 {
         let len = rng.below(300);
         let mut input = random_input(&mut rng, len);
@@ -205,7 +178,7 @@ fn fuzz_random_and_truncated_input_never_panics_and_chunking_changes_nothing() {
             input.extend(req);
         }
         let whole = answer_all(&input);
-        let mut split_rng = Rng(round as u64 + 1);
+        let mut split_rng = Rng::new(round as u64 + 1);
         let chunked = answer_chunked(&input, &mut |left| 1 + split_rng.below(left.min(16)));
         assert!(
             whole == chunked,
@@ -261,7 +234,7 @@ fn garbage_then_echoes(rng: &mut Rng, echoes: usize) -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn fuzz_well_formed_requests_behind_garbage_still_get_answers() {
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     for round in 0..2000 {
         let (input, expected_tail) = garbage_then_echoes(&mut rng, 5);
         let out = answer_all(&input);
@@ -275,7 +248,7 @@ fn fuzz_well_formed_requests_behind_garbage_still_get_answers() {
     }
 }
 
-async fn start_server(busy: Option<Rc<busy_poll::BusyPoll>>) -> std::net::SocketAddr {
+async fn start_server(busy: Option<Rc<crate::busy_poll::BusyPoll>>) -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let store = Rc::new(RefCell::new(Store::new()));
@@ -307,9 +280,9 @@ fn over_a_socket_garbage_never_drops_the_connection_or_the_requests_behind_it() 
     within(Duration::from_secs(60), || {
         evloop::run(async {
             // With busy polling on: the answers must not change.
-            let busy = busy_poll::BusyPoll::start(Duration::from_micros(50));
+            let busy = crate::busy_poll::BusyPoll::start(Duration::from_micros(50));
             let addr = start_server(Some(busy)).await;
-            let mut rng = Rng(7);
+            let mut rng = Rng::new(7);
             for round in 0..50 {
                 let client = TcpStream::connect(addr).await.unwrap();
                 let (input, expected_tail) = garbage_then_echoes(&mut rng, 20);

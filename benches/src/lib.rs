@@ -1,5 +1,12 @@
-//! Runtimes under comparison, built the same way for every benchmark.
-#![allow(dead_code)]
+//! evloop's benchmarks (an unpublished crate): the peer runtimes under
+//! comparison, built the same way for every benchmark. The benchmarks are
+//! the `*.rs` files beside `Cargo.toml`, each a criterion target:
+//!
+//! ```text
+//! cargo bench -p evloop-benches --bench scheduling
+//! ```
+//!
+//! `docs/benchmarks.md` has the figures and the commands that made them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +24,7 @@ pub fn criterion() -> Criterion {
         .configure_from_args()
 }
 
+/// tokio's current_thread runtime, with I/O and timers enabled.
 pub fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -29,7 +37,8 @@ pub fn tokio_local<F: Future>(rt: &tokio::runtime::Runtime, f: F) -> F::Output {
     tokio::task::LocalSet::new().block_on(rt, f)
 }
 
-#[cfg(tokio_unstable)]
+/// tokio's `LocalRuntime`: current_thread, spawning `!Send` tasks without a
+/// `LocalSet`.
 pub fn tokio_local_runtime() -> tokio::runtime::LocalRuntime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -38,8 +47,10 @@ pub fn tokio_local_runtime() -> tokio::runtime::LocalRuntime {
 }
 
 /// A yield that works on any executor (futures' LocalPool has none).
+#[derive(Debug)]
 pub struct YieldOnce(bool);
 
+/// Returns [`YieldOnce`]: pending once (waking itself), then ready.
 pub fn yield_once() -> YieldOnce {
     YieldOnce(false)
 }

@@ -1,5 +1,4 @@
 //! Counting polls: wrap a future to count how often it is polled.
-#![allow(dead_code, unreachable_pub)]
 
 use std::cell::Cell;
 use std::future::{poll_fn, Future};
@@ -7,16 +6,20 @@ use std::pin::pin;
 use std::rc::Rc;
 
 /// A shared poll counter.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Polls(Rc<Cell<u64>>);
 
 impl Polls {
+    /// A counter at zero.
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// The polls so far, of every future wrapped with this counter.
     pub fn get(&self) -> u64 {
         self.0.get()
     }
+
     /// A future that behaves like `fut` and counts each of its polls.
     pub fn wrap<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
         let count = self.0.clone();

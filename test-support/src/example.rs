@@ -1,8 +1,14 @@
-//! An example running as a child process, for tests/examples_run.rs: its
+//! An example of `examples/` running as a child process (the `evloop`
+//! feature), for tests/examples_run.rs and the tests of the servers: its
 //! output read with a time limit on every wait, a client's helpers for the
 //! servers, and where its binary comes from (a nested `cargo build
 //! --examples`, once per test process).
-#![allow(dead_code, unreachable_pub)]
+//!
+//! The examples belong to the facade, the package at the root of the
+//! workspace, one directory above this crate. The nested build uses the
+//! facade's `hyper` feature when this crate's `hyper` feature is on (the
+//! facade's own `hyper` feature turns it on for its tests), so that it
+//! builds what the test's own build built.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -33,12 +39,23 @@ pub struct Example {
     stderr: Option<JoinHandle<String>>,
 }
 
+impl std::fmt::Debug for Example {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Example")
+            .field("name", &self.name)
+            .field("pid", &self.child.id())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Example {
+    /// Starts example `name` with `args`, in the facade's directory, its
+    /// binary built first if needed (see the module docs).
     pub fn start(name: &'static str, args: &[&str]) -> Example {
         let path = binary(name);
         let mut child = Command::new(&path)
             .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .current_dir(facade_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -145,8 +162,9 @@ impl Example {
         }
     }
 
-    /// The address a server prints in its `listening on ADDR` line.
-    fn listening_address(&mut self) -> SocketAddr {
+    /// The address a server prints in its `listening on ADDR` line (read
+    /// up to that line: call it once, before any [`Example::connect`]).
+    pub fn listening_address(&mut self) -> SocketAddr {
         let line = self.expect_line("listening on ");
         let addr = line.split("listening on ").nth(1).unwrap().trim();
         let addr = addr.strip_prefix("http://").unwrap_or(addr);
@@ -162,6 +180,7 @@ impl Example {
         conn
     }
 
+    /// Writes `bytes` to the connection, or fails the test.
     pub fn send(&mut self, conn: &mut TcpStream, bytes: &[u8]) {
         if let Err(e) = conn.write_all(bytes) {
             self.fail(format!(
@@ -185,6 +204,7 @@ impl Example {
         String::from_utf8_lossy(&line).into_owned()
     }
 
+    /// Sends `signal` to the example, or fails the test.
     pub fn signal(&mut self, signal: libc::c_int) {
         // SAFETY: kill(2) on the pid of our own child, not reaped yet (the
         // callers signal before `wait`, and `stop` fails rather than signal
@@ -270,6 +290,14 @@ fn binary(name: &str) -> PathBuf {
     );
 }
 
+/// The facade's directory, where the examples run (as under `cargo run`):
+/// the root of the workspace, the parent of this crate's directory.
+fn facade_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("evloop-test-support lives in a directory of the evloop workspace")
+}
+
 /// `<target>/<profile>`, the directory this test binary's `deps` folder is in.
 fn profile_dir() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
@@ -317,7 +345,7 @@ fn build_examples() -> Built {
             "--message-format=json-render-diagnostics",
             "--manifest-path",
         ])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .arg(facade_dir().join("Cargo.toml"))
         .env("CARGO_TERM_COLOR", "never")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

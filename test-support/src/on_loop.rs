@@ -1,40 +1,13 @@
-//! Helpers for the `sync_*` integration tests: a seeded PRNG and a driver
-//! that cancels random tasks at random points.
-#![allow(dead_code, unreachable_pub)]
+//! Helpers that drive an evloop loop (the `evloop` feature).
 
-use std::cell::Cell;
 use std::future::Future;
-use std::rc::Rc;
 use std::time::Duration;
 
-/// xorshift64*: small, seeded, repeatable.
-pub struct Rng(u64);
+use crate::Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
-/// Yields to the loop `n` times.
-pub async fn yields(n: usize) {
-    for _ in 0..n {
-        evloop::yield_now().await;
-    }
+/// A loop with a paused clock.
+pub fn paused() -> evloop::EventLoop {
+    evloop::EventLoop::builder().paused_clock(true).build().unwrap()
 }
 
 /// Spawns `n` tasks made by `make(i, rng)`, then, until every task has
@@ -99,20 +72,4 @@ pub struct Outcome {
     pub cancelled: usize,
     /// Tasks still unfinished when the rounds ran out (then cancelled).
     pub stuck: usize,
-}
-
-/// A counter that goes up while a `Held` is alive (cancellation included).
-pub struct Held(Rc<Cell<usize>>);
-
-impl Held {
-    pub fn new(c: &Rc<Cell<usize>>) -> Self {
-        c.set(c.get() + 1);
-        Held(c.clone())
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() - 1);
-    }
 }
