@@ -82,6 +82,7 @@ examples! {
         "but the save continues", "Saved: important data", "Saved: more data", "later: Ok(\"saved\")",
         "task 3 was cancelled, not left running", "Err(\"task 2 failed\")",
     ]),
+    chat_server: custom(relays_a_line_then_shuts_down_on_sigint),
     condition_queue: prints(&["Produced: 9", "Consumed: 9"]).never(&["(queue holds 6)"]),
     event_signal: prints(&[
         "Task 1 waiting for event...", "Task 2 waiting for event...", "Setting event!", "Task 1 got the event!",
@@ -253,6 +254,46 @@ fn finishes_a_request_after_sigterm(name: &'static str) {
         server.fail(format!("answered {done:?} to the request in flight, not \"done 1\\n\""));
     }
     server.expect_line("Shutdown complete: 1 completed, 0 cancelled");
+    server.expect_success();
+}
+
+/// chat_server: a line from one client reaches both; on SIGINT both are
+/// told, the connections close, and the server exits 0.
+fn relays_a_line_then_shuts_down_on_sigint(name: &'static str) {
+    let mut server = Example::start(name, &["--port", "0"]);
+    let mut alice = server.connect();
+    let joined = server.read_line(&mut alice);
+    if joined != "* guest1 joined\n" {
+        server.fail(format!("greeted the first client with {joined:?}"));
+    }
+    let mut bob = std::net::TcpStream::connect(alice.peer_addr().unwrap()).unwrap();
+    bob.set_read_timeout(Some(example_child::LIMIT)).unwrap();
+    for conn in [&mut alice, &mut bob] {
+        let line = server.read_line(conn);
+        if line != "* guest2 joined\n" {
+            server.fail(format!("announced the second client as {line:?}"));
+        }
+    }
+    server.send(&mut alice, b"hello from alice\n");
+    for conn in [&mut alice, &mut bob] {
+        let line = server.read_line(conn);
+        if line != "<guest1> hello from alice\n" {
+            server.fail(format!("relayed {line:?}, not alice's line"));
+        }
+    }
+    server.signal(libc::SIGINT);
+    server.expect_line("Received SIGINT");
+    for conn in [&mut alice, &mut bob] {
+        let line = server.read_line(conn);
+        if line != "* server shutting down\n" {
+            server.fail(format!("sent {line:?} at the shutdown"));
+        }
+        let mut rest = Vec::new();
+        if let Err(e) = conn.read_to_end(&mut rest) {
+            server.fail(format!("did not close a connection at the shutdown: {e}"));
+        }
+    }
+    server.expect_line("shutdown complete: 2 joined, 0 evicted as too slow, 1 lines relayed");
     server.expect_success();
 }
 
