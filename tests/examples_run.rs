@@ -96,10 +96,13 @@ examples! {
     graceful_server: custom(finishes_a_request_after_sigterm),
     #[cfg(feature = "hyper")]
     http_fetch: prints(&[
-        "fetch_all: 30 URLs, 5 at a time, at most 20 per second", "{\"id\": 30, \"name\": \"item-30\"}",
-        "30 of 30 fetched", "fetch_many: fetched 30 items", "all 200 OK",
+        "== fetch_all: one session, three URLs", "/users/python: 200 {\"login\":\"python\"",
+        "/users/google: 200", "== rate_limited_fetch", "Fetching /items/0", "20 of 20 fetched",
+        "== RateLimitedClient: 100 URLs, 5 at a time", "Fetched 100 items, the last: {\"id\":99",
+        "at most 5 requests in flight", "== AsyncPaginator over HTTP", "Page 1: 10 items", "Page 5: 10 items",
+        "for 128 requests",
     ])
-    .never(&["error:", "fetch_many failed"]),
+    .never(&["error:", "fetch_many failed", "Page 6"]),
     #[cfg(feature = "hyper")]
     http_server: custom(answers_an_http_get),
     #[cfg(feature = "hyper")]
