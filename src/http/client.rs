@@ -8,6 +8,7 @@ use bytes::{Buf, Bytes};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::{Body, Incoming};
 use hyper::header::{HeaderValue, HOST};
+use hyper::http::uri::PathAndQuery;
 use hyper::{Request, Response, Uri};
 
 use super::builder::{ClientBuilder, Config};
@@ -210,14 +211,19 @@ where
     };
     let host = format!("{}:{}", authority.host(), authority.port_u16().unwrap_or(80));
     if !parts.headers.contains_key(HOST) {
-        let value = HeaderValue::from_str(authority.as_str()).map_err(|e| Error::invalid_uri_with(uri, e))?;
+        // `host[:port]`, without any `user:password@`.
+        let host_and_port = authority.as_str().rsplit('@').next().unwrap_or_default();
+        let value = HeaderValue::from_str(host_and_port).map_err(|e| Error::invalid_uri_with(uri, e))?;
         parts.headers.insert(HOST, value);
     }
-    let origin_form: Uri = match uri.path_and_query() {
-        Some(pq) => pq.as_str().parse().map_err(|e| Error::invalid_uri_with(uri, e))?,
-        None => Uri::from_static("/"),
-    };
-    parts.uri = origin_form;
+    // Origin form: the same path and query, without scheme and authority.
+    let mut origin_form = std::mem::take(&mut parts.uri).into_parts();
+    origin_form.scheme = None;
+    origin_form.authority = None;
+    if origin_form.path_and_query.is_none() {
+        origin_form.path_and_query = Some(PathAndQuery::from_static("/"));
+    }
+    parts.uri = Uri::from_parts(origin_form).expect("a path and query alone is a valid URI");
     let body: RequestBody = Box::pin(
         body.map_frame(|frame| frame.map_data(|mut data| data.copy_to_bytes(data.remaining())))
             .map_err(Into::into),

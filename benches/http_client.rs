@@ -1,0 +1,196 @@
+//! The pooled HTTP/1 client: evloop's `http::Client` beside hyper-util's
+//! legacy `Client` on tokio (current_thread), against one local server.
+//!
+//! One iteration is 10,000 keep-alive `GET /` requests, 50 in flight (50
+//! tasks of 200 sequential requests each, every body read to the end);
+//! criterion reports requests per second. The server is hyper's HTTP/1
+//! server on an evloop loop of its own thread, shared by both clients; each
+//! client runs on the benchmark's thread and keeps its pool between
+//! iterations, so connections are opened once.
+//!
+//! Self-contained (no `mod common`), so it can move to another crate as it is.
+//!
+//! `cargo bench --features hyper --bench http_client`, or
+//! `HTTP_CLIENT_AB=21 cargo bench --features hyper --bench http_client` for
+//! rounds that alternate the two clients (see `alternating`).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use criterion::{criterion_group, Criterion, Throughput};
+use http_body_util::{BodyExt, Empty, Full};
+
+const REQUESTS: usize = 10_000;
+const IN_FLIGHT: usize = 50;
+
+/// Connections the server accepted: both clients must keep theirs alive.
+static ACCEPTED: AtomicUsize = AtomicUsize::new(0);
+
+/// Starts the shared server on its own thread and returns its address.
+fn start_server() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        evloop::run(async move {
+            let listener = evloop::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                ACCEPTED.fetch_add(1, Ordering::Relaxed);
+                let _ = stream.set_nodelay(true);
+                let _connection = evloop::spawn(async move {
+                    let service = hyper::service::service_fn(|_req| async {
+                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"Hello, World!"))))
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(stream, service)
+                        .await;
+                });
+            }
+        })
+    });
+    rx.recv().unwrap()
+}
+
+/// `iters` rounds of 10,000 GETs at 50 in flight with evloop's client.
+fn evloop_rounds(lp: &evloop::EventLoop, client: &evloop::http::Client, url: &Rc<str>, iters: u64) -> Duration {
+    lp.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            let workers = (0..IN_FLIGHT).map(|_| {
+                let (client, url) = (client.clone(), url.clone());
+                evloop::spawn(async move {
+                    for _ in 0..REQUESTS / IN_FLIGHT {
+                        let response = client.get(&url).await.unwrap();
+                        let body = response.into_body().collect().await.unwrap().to_bytes();
+                        assert_eq!(body.len(), 13);
+                    }
+                })
+            });
+            for worker in evloop::gather(workers).await {
+                worker.unwrap();
+            }
+        }
+        start.elapsed()
+    })
+}
+
+type TokioClient = hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>;
+
+/// The same with hyper-util's client on a tokio current_thread runtime.
+fn hyper_util_rounds(rt: &tokio::runtime::Runtime, client: &TokioClient, uri: &hyper::Uri, iters: u64) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            let workers: Vec<_> = (0..IN_FLIGHT)
+                .map(|_| {
+                    let (client, uri) = (client.clone(), uri.clone());
+                    tokio::spawn(async move {
+                        for _ in 0..REQUESTS / IN_FLIGHT {
+                            let response = client.get(uri.clone()).await.unwrap();
+                            let body = response.into_body().collect().await.unwrap().to_bytes();
+                            assert_eq!(body.len(), 13);
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.await.unwrap();
+            }
+        }
+        start.elapsed()
+    })
+}
+
+fn http_client(c: &mut Criterion) {
+    let addr = start_server();
+    let url = format!("http://{addr}/");
+
+    let lp = evloop::EventLoop::new().unwrap();
+    let evloop_client = evloop::http::Client::new();
+    let evloop_url: Rc<str> = url.as_str().into();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // evloop's client sets TCP_NODELAY on its connections; so does this one.
+    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    connector.set_nodelay(true);
+    let tokio_client: TokioClient =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+    let uri: hyper::Uri = url.parse().unwrap();
+
+    let mut group = c.benchmark_group("http_client_10k_get_50_in_flight");
+    group.throughput(Throughput::Elements(REQUESTS as u64));
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("evloop", |b| {
+        b.iter_custom(|iters| evloop_rounds(&lp, &evloop_client, &evloop_url, iters))
+    });
+    eprintln!("evloop: {} connection(s) opened", ACCEPTED.swap(0, Ordering::Relaxed));
+    group.bench_function("hyper_util_tokio", |b| {
+        b.iter_custom(|iters| hyper_util_rounds(&rt, &tokio_client, &uri, iters))
+    });
+    eprintln!(
+        "hyper_util_tokio: {} connection(s) opened",
+        ACCEPTED.swap(0, Ordering::Relaxed)
+    );
+    group.finish();
+}
+
+/// `HTTP_CLIENT_AB=N`: instead of criterion, N rounds alternating the two
+/// clients (one 10,000-request iteration each), then the medians and their
+/// ratio — steadier than two criterion groups run one after the other on a
+/// machine whose load changes.
+fn alternating(rounds: usize) {
+    let addr = start_server();
+    let url = format!("http://{addr}/");
+    let lp = evloop::EventLoop::new().unwrap();
+    let evloop_client = evloop::http::Client::new();
+    let evloop_url: Rc<str> = url.as_str().into();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    connector.set_nodelay(true);
+    let tokio_client: TokioClient =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+    let uri: hyper::Uri = url.parse().unwrap();
+    let rate = |d: Duration| REQUESTS as f64 / d.as_secs_f64();
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        ours.push(rate(evloop_rounds(&lp, &evloop_client, &evloop_url, 1)));
+        theirs.push(rate(hyper_util_rounds(&rt, &tokio_client, &uri, 1)));
+        println!(
+            "round {round}: evloop {:.0} req/s, hyper-util {:.0} req/s",
+            ours[round], theirs[round]
+        );
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (ours, theirs) = (median(&mut ours), median(&mut theirs));
+    println!(
+        "median: evloop {ours:.0} req/s, hyper-util {theirs:.0} req/s, ratio {:.2}",
+        ours / theirs
+    );
+}
+
+criterion_group!(benches, http_client);
+
+fn main() {
+    match std::env::var("HTTP_CLIENT_AB") {
+        Ok(rounds) => alternating(rounds.parse().expect("HTTP_CLIENT_AB=<number of rounds>")),
+        Err(_) => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}
