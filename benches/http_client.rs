@@ -143,10 +143,22 @@ fn http_client(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU time this thread has used (user + system).
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant
+    // the platform defines.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 /// `HTTP_CLIENT_AB=N`: instead of criterion, N rounds alternating the two
-/// clients (one 10,000-request iteration each), then the medians and their
-/// ratio — steadier than two criterion groups run one after the other on a
-/// machine whose load changes.
+/// clients (one 10,000-request iteration each), then the medians of the
+/// request rate and of the client thread's CPU time per request (the server
+/// runs on another thread). Steadier than two criterion groups run one
+/// after the other on a machine whose load changes; the CPU time per
+/// request hardly depends on that load at all.
 fn alternating(rounds: usize) {
     let addr = start_server();
     let url = format!("http://{addr}/");
@@ -162,24 +174,42 @@ fn alternating(rounds: usize) {
     let tokio_client: TokioClient =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
     let uri: hyper::Uri = url.parse().unwrap();
-    let rate = |d: Duration| REQUESTS as f64 / d.as_secs_f64();
+
+    /// (requests per second, client CPU µs per request) of one run.
+    fn measure(run: impl FnOnce() -> Duration) -> (f64, f64) {
+        let cpu = thread_cpu_time();
+        let wall = run();
+        let cpu = thread_cpu_time() - cpu;
+        (
+            REQUESTS as f64 / wall.as_secs_f64(),
+            cpu.as_secs_f64() * 1e6 / REQUESTS as f64,
+        )
+    }
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for round in 0..rounds {
-        ours.push(rate(evloop_rounds(&lp, &evloop_client, &evloop_url, 1)));
-        theirs.push(rate(hyper_util_rounds(&rt, &tokio_client, &uri, 1)));
+        let a = measure(|| evloop_rounds(&lp, &evloop_client, &evloop_url, 1));
+        let b = measure(|| hyper_util_rounds(&rt, &tokio_client, &uri, 1));
         println!(
-            "round {round}: evloop {:.0} req/s, hyper-util {:.0} req/s",
-            ours[round], theirs[round]
+            "round {round}: evloop {:.0} req/s ({:.1} µs CPU/req), hyper-util {:.0} req/s ({:.1} µs CPU/req)",
+            a.0, a.1, b.0, b.1
         );
+        ours.push(a);
+        theirs.push(b);
     }
-    let median = |v: &mut Vec<f64>| {
+    let median = |v: &[(f64, f64)], pick: fn(&(f64, f64)) -> f64| {
+        let mut v: Vec<f64> = v.iter().map(pick).collect();
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (ours, theirs) = (median(&mut ours), median(&mut theirs));
+    let (rate_a, rate_b) = (median(&ours, |m| m.0), median(&theirs, |m| m.0));
+    let (cpu_a, cpu_b) = (median(&ours, |m| m.1), median(&theirs, |m| m.1));
     println!(
-        "median: evloop {ours:.0} req/s, hyper-util {theirs:.0} req/s, ratio {:.2}",
-        ours / theirs
+        "median: evloop {rate_a:.0} req/s, hyper-util {rate_b:.0} req/s, ratio {:.2}",
+        rate_a / rate_b
+    );
+    println!(
+        "median client CPU per request: evloop {cpu_a:.1} µs, hyper-util {cpu_b:.1} µs, hyper-util/evloop {:.2}",
+        cpu_b / cpu_a
     );
 }
 
