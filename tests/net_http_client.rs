@@ -350,3 +350,15 @@ fn a_body_can_be_read_after_the_client_is_dropped() {
         });
     });
 }
+
+#[test]
+fn a_client_that_outlives_its_loop_drops_quietly() {
+    let client = evloop::run(async {
+        let server = Server::start();
+        let client = Client::new();
+        assert_eq!(text(&client, &server.url("/")).await, "ok /");
+        assert!(format!("{client:?}").contains("pooled"));
+        client // with a pooled connection whose task the closing loop dropped
+    });
+    drop(client);
+}

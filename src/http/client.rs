@@ -25,8 +25,12 @@ use crate::BoxError;
 /// new one. A connection goes back to the pool once its response has been
 /// read to the end; one whose request was cancelled (its future dropped)
 /// or timed out is closed, never reused. Clones share one pool, so clone
-/// the client into the tasks that use it (it is an `Rc` inside, not `Send`:
-/// one client per loop).
+/// the client into the tasks that use it.
+///
+/// A client belongs to the loop it is used on: its connections are driven
+/// by tasks of that loop, and it is `!Send` (an `Rc` inside). Use one
+/// client per loop (per shard); building it costs nothing until the first
+/// request.
 ///
 /// Only `http://` URIs are supported: this client has no TLS (`https://`
 /// fails with an error saying so).
