@@ -154,9 +154,9 @@ fn thread_cpu_time() -> Duration {
 }
 
 /// `HTTP_CLIENT_AB=N`: instead of criterion, N rounds alternating the two
-/// clients (one 10,000-request iteration each), then the medians of the
-/// request rate and of the client thread's CPU time per request (the server
-/// runs on another thread). Steadier than two criterion groups run one
+/// clients (one 10,000-request iteration each, who goes first alternating),
+/// then the median of the per-round ratios of the request rate and of the
+/// client thread's CPU time per request (the server runs on another thread). Steadier than two criterion groups run one
 /// after the other on a machine whose load changes; the CPU time per
 /// request hardly depends on that load at all.
 fn alternating(rounds: usize) {
@@ -187,8 +187,14 @@ fn alternating(rounds: usize) {
     }
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for round in 0..rounds {
-        let a = measure(|| evloop_rounds(&lp, &evloop_client, &evloop_url, 1));
-        let b = measure(|| hyper_util_rounds(&rt, &tokio_client, &uri, 1));
+        // Who goes first alternates too.
+        let (a, b) = if round % 2 == 0 {
+            let a = measure(|| evloop_rounds(&lp, &evloop_client, &evloop_url, 1));
+            (a, measure(|| hyper_util_rounds(&rt, &tokio_client, &uri, 1)))
+        } else {
+            let b = measure(|| hyper_util_rounds(&rt, &tokio_client, &uri, 1));
+            (measure(|| evloop_rounds(&lp, &evloop_client, &evloop_url, 1)), b)
+        };
         println!(
             "round {round}: evloop {:.0} req/s ({:.1} µs CPU/req), hyper-util {:.0} req/s ({:.1} µs CPU/req)",
             a.0, a.1, b.0, b.1
@@ -196,20 +202,25 @@ fn alternating(rounds: usize) {
         ours.push(a);
         theirs.push(b);
     }
-    let median = |v: &[(f64, f64)], pick: fn(&(f64, f64)) -> f64| {
-        let mut v: Vec<f64> = v.iter().map(pick).collect();
+    // Each round's two runs share the machine's load of the moment: compare
+    // them pairwise, and take the median of the per-round ratios.
+    let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (rate_a, rate_b) = (median(&ours, |m| m.0), median(&theirs, |m| m.0));
-    let (cpu_a, cpu_b) = (median(&ours, |m| m.1), median(&theirs, |m| m.1));
+    let rounds = ours.iter().zip(&theirs);
+    let rate_ratio = median(rounds.clone().map(|(a, b)| a.0 / b.0).collect());
+    let cpu_ratio = median(rounds.map(|(a, b)| b.1 / a.1).collect());
     println!(
-        "median: evloop {rate_a:.0} req/s, hyper-util {rate_b:.0} req/s, ratio {:.2}",
-        rate_a / rate_b
+        "median of the per-round ratios: evloop/hyper-util requests per second {rate_ratio:.2}, \
+         hyper-util/evloop client CPU per request {cpu_ratio:.2}"
     );
     println!(
-        "median client CPU per request: evloop {cpu_a:.1} µs, hyper-util {cpu_b:.1} µs, hyper-util/evloop {:.2}",
-        cpu_b / cpu_a
+        "medians: evloop {:.0} req/s and {:.1} µs CPU/req, hyper-util {:.0} req/s and {:.1} µs CPU/req",
+        median(ours.iter().map(|m| m.0).collect()),
+        median(ours.iter().map(|m| m.1).collect()),
+        median(theirs.iter().map(|m| m.0).collect()),
+        median(theirs.iter().map(|m| m.1).collect()),
     );
 }
 
