@@ -64,9 +64,18 @@ pub async fn select2<A: Future, B: Future>(a: A, b: B) -> Branch<A::Output, B::O
 ///   as in asyncio's `wait(..., FIRST_COMPLETED)` followed by cancelling the
 ///   rest — *before* its expression runs, so the expression may use what the
 ///   futures borrowed.
-/// * Patterns must be irrefutable (`v`, `_`, `(a, b)`, `Ok::<_, E>(x)` is
-///   not); match on the value inside the expression instead.
-/// * A trailing comma is allowed.
+/// * Patterns must be irrefutable (`v`, `_`, `(a, b)`): `Some(v) = fut`
+///   does not compile ("refutable pattern in local binding"), and no branch
+///   is skipped for not matching, unlike tokio. Match on the value inside
+///   the expression instead.
+/// * A trailing comma is allowed; a block expression needs no comma after it.
+///
+/// ```compile_fail
+/// evloop::run(async {
+///     // error[E0005]: refutable pattern in local binding
+///     let n = evloop::select! { Some(n) = async { Some(1) } => n };
+/// });
+/// ```
 ///
 /// Accept connections until a shutdown signal arrives:
 ///
@@ -129,7 +138,10 @@ macro_rules! __select_parse {
     ([$pat:pat = $fut:expr => $body:expr,]) => {{
         let output = $crate::__private::select2($fut, ::core::future::pending::<::core::convert::Infallible>()).await;
         match output {
-            $crate::__private::Branch::This($pat) => $body,
+            $crate::__private::Branch::This(value) => {
+                let $pat = value;
+                $body
+            }
             $crate::__private::Branch::Next(never) => match never {},
         }
     }};
@@ -152,22 +164,29 @@ macro_rules! __select_futures {
     };
 }
 
-/// Accumulates the arms: every branch but the last is `Next^depth(This(pat))`,
-/// the last is `Next^depth(pat)`.
+/// Accumulates the arms: every branch but the last is `Next^depth(This(value))`,
+/// the last is `Next^depth(value)`; each arm binds the user's pattern with a
+/// `let`, so a refutable pattern is reported as such.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_arms {
     ($out:ident; [$($depth:tt)*]; [$($arms:tt)*]; $pat:pat => $body:expr,) => {
         match $out {
             $($arms)*
-            $crate::__select_pattern!([$($depth)*] $pat) => $body,
+            $crate::__select_pattern!([$($depth)*] value) => {
+                let $pat = value;
+                $body
+            }
         }
     };
     ($out:ident; [$($depth:tt)*]; [$($arms:tt)*]; $pat:pat => $body:expr, $($rest:tt)+) => {
         $crate::__select_arms!(
             $out; [$($depth)* _]; [
                 $($arms)*
-                $crate::__select_pattern!([$($depth)*] $crate::__private::Branch::This($pat)) => $body,
+                $crate::__select_pattern!([$($depth)*] $crate::__private::Branch::This(value)) => {
+                    let $pat = value;
+                    $body
+                }
             ]; $($rest)+
         )
     };
