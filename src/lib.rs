@@ -73,6 +73,8 @@ pub mod net;
 pub mod signal;
 
 #[cfg(feature = "hyper")]
+pub mod http;
+#[cfg(feature = "hyper")]
 pub mod hyper;
 
 /// The README's code blocks, compiled and run as doctests so the front page

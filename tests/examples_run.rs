@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
 
-use evloop_test_support::Example;
+use evloop_test_support::{Example, LIMIT};
 
 /// One `#[test]` per example, named after it, and the list of names that
 /// `every_example_has_an_entry` checks against `examples/`.
@@ -90,6 +90,7 @@ examples! {
         "but the save continues", "Saved: important data", "Saved: more data", "later: Ok(\"saved\")",
         "task 3 was cancelled, not left running", "Err(\"task 2 failed\")",
     ]),
+    chat_server: custom(relays_a_line_then_shuts_down_on_sigint),
     condition_queue: prints(&["Produced: 9", "Consumed: 9"]).never(&["(queue holds 6)"]),
     event_signal: prints(&[
         "Task 1 waiting for event...", "Task 2 waiting for event...", "Setting event!", "Task 1 got the event!",
@@ -103,10 +104,13 @@ examples! {
     graceful_server: custom(finishes_a_request_after_sigterm),
     #[cfg(feature = "hyper")]
     http_fetch: prints(&[
-        "fetch_all: 30 URLs, 5 at a time, at most 20 per second", "{\"id\": 30, \"name\": \"item-30\"}",
-        "30 of 30 fetched", "fetch_many: fetched 30 items", "all 200 OK",
+        "== fetch_all: one session, three URLs", "/users/python: 200 {\"login\":\"python\"",
+        "/users/google: 200", "== rate_limited_fetch", "Fetching /items/0", "20 of 20 fetched",
+        "== RateLimitedClient: 100 URLs, 5 at a time", "Fetched 100 items, the last: {\"id\":99",
+        "at most 5 requests in flight", "== AsyncPaginator over HTTP", "Page 1: 10 items", "Page 5: 10 items",
+        "for 128 requests",
     ])
-    .never(&["error:", "fetch_many failed"]),
+    .never(&["error:", "fetch_many failed", "Page 6"]),
     #[cfg(feature = "hyper")]
     http_server: custom(answers_an_http_get),
     #[cfg(feature = "hyper")]
@@ -261,6 +265,46 @@ fn finishes_a_request_after_sigterm(name: &'static str) {
         server.fail(format!("answered {done:?} to the request in flight, not \"done 1\\n\""));
     }
     server.expect_line("Shutdown complete: 1 completed, 0 cancelled");
+    server.expect_success();
+}
+
+/// chat_server: a line from one client reaches both; on SIGINT both are
+/// told, the connections close, and the server exits 0.
+fn relays_a_line_then_shuts_down_on_sigint(name: &'static str) {
+    let mut server = Example::start(name, &["--port", "0"]);
+    let mut alice = server.connect();
+    let joined = server.read_line(&mut alice);
+    if joined != "* guest1 joined\n" {
+        server.fail(format!("greeted the first client with {joined:?}"));
+    }
+    let mut bob = std::net::TcpStream::connect(alice.peer_addr().unwrap()).unwrap();
+    bob.set_read_timeout(Some(LIMIT)).unwrap();
+    for conn in [&mut alice, &mut bob] {
+        let line = server.read_line(conn);
+        if line != "* guest2 joined\n" {
+            server.fail(format!("announced the second client as {line:?}"));
+        }
+    }
+    server.send(&mut alice, b"hello from alice\n");
+    for conn in [&mut alice, &mut bob] {
+        let line = server.read_line(conn);
+        if line != "<guest1> hello from alice\n" {
+            server.fail(format!("relayed {line:?}, not alice's line"));
+        }
+    }
+    server.signal(libc::SIGINT);
+    server.expect_line("Received SIGINT");
+    for conn in [&mut alice, &mut bob] {
+        let line = server.read_line(conn);
+        if line != "* server shutting down\n" {
+            server.fail(format!("sent {line:?} at the shutdown"));
+        }
+        let mut rest = Vec::new();
+        if let Err(e) = conn.read_to_end(&mut rest) {
+            server.fail(format!("did not close a connection at the shutdown: {e}"));
+        }
+    }
+    server.expect_line("shutdown complete: 2 joined, 0 evicted as too slow, 1 lines relayed");
     server.expect_success();
 }
 

@@ -158,3 +158,115 @@ fn cancellation_stress_oneshot() {
         assert!(refused.get() > 0);
     });
 }
+
+#[test]
+fn recv_many_takes_what_is_ready_up_to_the_limit() {
+    paused().block_on(async {
+        let (tx, mut rx) = channel::unbounded();
+        for i in 0..5 {
+            tx.try_send(i).unwrap();
+        }
+        let mut buf = vec![-1];
+        assert_eq!(rx.recv_many(&mut buf, 3).await, 3);
+        assert_eq!(buf, [-1, 0, 1, 2], "appended, not overwritten");
+        assert_eq!(rx.recv_many(&mut buf, 0).await, 0, "a limit of 0 takes nothing");
+        assert_eq!(rx.recv_many(&mut buf, 10).await, 2);
+        assert_eq!(buf, [-1, 0, 1, 2, 3, 4]);
+
+        // Empty: waits for the first value, then returns what is there.
+        let sender = evloop::spawn(async move {
+            evloop::sleep(Duration::from_secs(1)).await;
+            tx.try_send(5).unwrap();
+            tx.try_send(6).unwrap();
+            tx // keep the channel open
+        });
+        buf.clear();
+        let start = evloop::time();
+        assert_eq!(rx.recv_many(&mut buf, 10).await, 2);
+        assert_eq!(evloop::time() - start, Duration::from_secs(1));
+        assert_eq!(buf, [5, 6]);
+
+        let tx = sender.await.unwrap();
+        tx.try_send(7).unwrap();
+        drop(tx);
+        buf.clear();
+        assert_eq!(
+            rx.recv_many(&mut buf, 10).await,
+            1,
+            "values sent before the close still come"
+        );
+        assert_eq!(rx.recv_many(&mut buf, 10).await, 0, "closed and drained");
+        assert_eq!(buf, [7]);
+    });
+}
+
+#[test]
+fn recv_many_hands_every_freed_slot_to_a_waiting_sender() {
+    paused().block_on(async {
+        let (tx, mut rx) = channel::bounded(2);
+        let senders: Vec<_> = (0..6)
+            .map(|i| {
+                let tx = tx.clone();
+                evloop::spawn(async move { tx.send(i).await.unwrap() })
+            })
+            .collect();
+        drop(tx);
+        yields(2).await;
+        assert_eq!(rx.len(), 2, "two values in, four senders waiting");
+        let mut buf = Vec::new();
+        assert_eq!(rx.recv_many(&mut buf, 10).await, 2);
+        yields(2).await;
+        assert_eq!(rx.len(), 2, "both freed slots went to waiting senders at once");
+        while rx.recv_many(&mut buf, 10).await > 0 {}
+        assert_eq!(buf, [0, 1, 2, 3, 4, 5], "FIFO among senders");
+        for s in senders {
+            s.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn cancellation_stress_recv_many_every_value_accounted() {
+    for seed in 0..10 {
+        paused().block_on(async move {
+            let (tx, mut rx) = channel::bounded::<u64>(4);
+            let sent = Rc::new(Cell::new(0u64));
+            let received = Rc::new(Cell::new(0u64));
+            let r = received.clone();
+            let consumer = evloop::spawn(async move {
+                let mut buf = Vec::new();
+                let mut patience = 1;
+                loop {
+                    // A short timeout cancels many recv_many futures mid-wait.
+                    patience = patience % 7 + 1;
+                    match evloop::timeout(Duration::from_micros(patience), rx.recv_many(&mut buf, 3)).await {
+                        Err(_) => continue,
+                        Ok(0) => break,
+                        Ok(n) => {
+                            assert!(n <= 3);
+                            r.set(r.get() + buf.drain(..).sum::<u64>());
+                        }
+                    }
+                }
+            });
+            let out = cancel_randomly(seed, 500, 30, 200_000, |i, rng| {
+                let (tx, sent) = (tx.clone(), sent.clone());
+                let nap = Duration::from_micros(rng.below(20) as u64);
+                async move {
+                    for k in 0..4u64 {
+                        let v = i as u64 * 10 + k + 1;
+                        tx.send(v).await.unwrap();
+                        sent.set(sent.get() + v);
+                        evloop::sleep(nap).await;
+                    }
+                }
+            })
+            .await;
+            drop(tx);
+            consumer.await.unwrap();
+            assert_eq!(out.stuck, 0, "seed {seed}: a sender was never given its slot");
+            assert!(out.cancelled > 50, "{out:?}");
+            assert_eq!(sent.get(), received.get(), "seed {seed}");
+        });
+    }
+}

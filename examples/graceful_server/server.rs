@@ -11,10 +11,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::future::poll_fn;
 use std::io;
 use std::rc::Rc;
-use std::task::Poll;
 use std::time::Duration;
 
 use evloop::net::{TcpListener, TcpStream};
@@ -65,16 +63,10 @@ pub(crate) async fn serve(options: Options) -> io::Result<Report> {
     let server = Rc::new(Server::default());
     let acceptor = evloop::spawn(accept_loop(listener, server.clone()));
 
-    let received = poll_fn(|cx| {
-        if term.poll_recv(cx).is_ready() {
-            Poll::Ready(SignalKind::Terminate)
-        } else if int.poll_recv(cx).is_ready() {
-            Poll::Ready(SignalKind::Interrupt)
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
+    let received = evloop::select! {
+        _ = term.recv() => SignalKind::Terminate,
+        _ = int.recv() => SignalKind::Interrupt,
+    };
     println!("Received {received}, initiating shutdown...");
     server.shutting_down.set(true);
 

@@ -3,8 +3,8 @@
 //!
 //! Python asyncio's `Lock`, `Event`, `Condition`, `Semaphore`,
 //! `BoundedSemaphore`, `Barrier`, `Queue`/`LifoQueue`/`PriorityQueue`, trio's
-//! `CapacityLimiter`, a sliding-window `RateLimiter`, plus a [`oneshot`]
-//! and an mpsc [`channel`].
+//! `CapacityLimiter`, a sliding-window `RateLimiter`, plus a [`oneshot`],
+//! an mpsc [`channel`] and a [`broadcast`] channel.
 //!
 //! All of them:
 //!
@@ -28,6 +28,7 @@
 
 mod barrier;
 mod bounded_semaphore;
+pub mod broadcast;
 mod capacity_limiter;
 pub mod channel;
 mod condition;

@@ -1,6 +1,6 @@
 //! Composition: running many futures together (`gather`, `try_gather`,
-//! `join!`, `try_join!`, `as_completed`, `wait`) and protecting one from
-//! cancellation (`shield`).
+//! `join!`, `try_join!`, `as_completed`, `wait`), racing them (`select!`)
+//! and protecting one from cancellation (`shield`).
 //!
 //! | file | what it holds |
 //! |---|---|
@@ -8,6 +8,7 @@
 //! | `set.rs` | `FutureSet`: many futures polled in place, in rounds |
 //! | `gather.rs`, `try_gather.rs` | results in input order |
 //! | `join.rs` | `join!` / `try_join!` for futures of different types |
+//! | `select.rs` | `select!`: the first branch to finish wins, the others are dropped |
 //! | `as_completed.rs` | outputs in completion order, also a `Stream` |
 //! | `wait.rs` | `wait` and `ReturnWhen` |
 //! | `shield.rs` | `shield` and `Shield` |
@@ -16,6 +17,7 @@ mod as_completed;
 mod gather;
 mod join;
 mod ready;
+mod select;
 mod set;
 mod shield;
 mod try_gather;
@@ -27,8 +29,9 @@ pub use shield::{shield, Shield};
 pub use try_gather::try_gather;
 pub use wait::{wait, ReturnWhen};
 
-/// Used by the `join!` and `try_join!` macros; not public API.
+/// Used by the `join!`, `try_join!` and `select!` macros; not public API.
 #[doc(hidden)]
 pub mod __private {
     pub use super::join::*;
+    pub use super::select::{select2, Branch};
 }
