@@ -13,14 +13,23 @@ mod commands;
 #[path = "../examples/resp_server/connection.rs"]
 mod connection;
 #[allow(dead_code)]
+#[path = "../examples/resp_server/expiry.rs"]
+mod expiry;
+#[allow(dead_code)]
 #[path = "../examples/resp_server/protocol.rs"]
 mod protocol;
+#[allow(dead_code)]
+#[path = "../examples/resp_server/routing.rs"]
+mod routing;
+#[allow(dead_code)]
+#[path = "../examples/resp_server/server.rs"]
+mod server;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use commands::{Next, Store};
+use commands::Store;
+use connection::Stop;
 use evloop::net::{TcpListener, TcpStream};
 use protocol::{Args, Parser};
 use support::within;
@@ -56,10 +65,10 @@ fn answer_chunked(input: &[u8], chunk: &mut dyn FnMut(usize) -> usize) -> Vec<u8
         let n = chunk(input.len() - fed).clamp(1, input.len() - fed);
         buffered.extend_from_slice(&input[fed..fed + n]);
         fed += n;
-        let (used, next) = connection::answer(&mut parser, &buffered, &mut args, &mut store, &mut out);
+        let (used, stop) = connection::answer(&mut parser, &buffered, &mut args, &mut store, &mut out, usize::MAX);
         assert!(used <= buffered.len());
         buffered.drain(..used);
-        if next == Next::Close {
+        if stop == Stop::Close {
             break;
         }
         rounds += 1;
@@ -275,17 +284,14 @@ fn fuzz_well_formed_requests_behind_garbage_still_get_answers() {
     }
 }
 
-async fn start_server(busy: Option<Rc<busy_poll::BusyPoll>>) -> std::net::SocketAddr {
+/// A one-shard server on the running loop: its address and what its
+/// connections share.
+async fn start_server(options: server::Options) -> (std::net::SocketAddr, Rc<connection::Shared>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let store = Rc::new(RefCell::new(Store::new()));
-    let _server = evloop::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let _connection = evloop::spawn(connection::serve(stream, store.clone(), busy.clone()));
-        }
-    });
-    addr
+    let shared = server::start_shard(None, &options);
+    let _server = evloop::spawn(server::accept_loop(listener, shared.clone()));
+    (addr, shared)
 }
 
 /// Reads until `expected.len()` bytes arrived (or the server closed).
@@ -306,9 +312,13 @@ async fn read_n(stream: &TcpStream, n: usize) -> Vec<u8> {
 fn over_a_socket_garbage_never_drops_the_connection_or_the_requests_behind_it() {
     within(Duration::from_secs(60), || {
         evloop::run(async {
-            // With busy polling on: the answers must not change.
-            let busy = busy_poll::BusyPoll::start(Duration::from_micros(50));
-            let addr = start_server(Some(busy)).await;
+            // With busy polling on and a small output bound: the answers
+            // must not change.
+            let options = server::Options {
+                busy_poll: Some(Duration::from_micros(50)),
+                max_output: 64,
+            };
+            let (addr, _) = start_server(options).await;
             let mut rng = Rng(7);
             for round in 0..50 {
                 let client = TcpStream::connect(addr).await.unwrap();
@@ -348,7 +358,7 @@ fn over_a_socket_garbage_never_drops_the_connection_or_the_requests_behind_it() 
 fn quit_answers_then_closes() {
     within(Duration::from_secs(20), || {
         evloop::run(async {
-            let addr = start_server(None).await;
+            let (addr, _) = start_server(server::Options::default()).await;
             let client = TcpStream::connect(addr).await.unwrap();
             client.write_all(b"PING\r\nQUIT\r\nPING\r\n").await.unwrap();
             let got = read_n(&client, 1000).await;
