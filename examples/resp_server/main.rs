@@ -73,7 +73,8 @@ fn main() {
                 let listener = TcpListener::bind_reuse_port(("127.0.0.1", port)).expect("bind");
                 let addr = listener.local_addr().unwrap();
                 bound_port.store(addr.port(), Ordering::SeqCst);
-                println!("resp_server listening on {addr} ({} shards)", me.count());
+                println!("resp_server: {} shard(s)", me.count());
+                println!("resp_server listening on {addr}");
                 listener
             } else {
                 while bound_port.load(Ordering::SeqCst) == 0 {
