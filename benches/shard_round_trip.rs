@@ -44,9 +44,15 @@ enum Path {
 }
 
 fn main() {
-    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(20_000);
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20_000);
     println!("cross-shard round trip, {rounds} rounds each (2 shards; shard 0 measures, shard 1 answers)");
-    println!("{:<24} {:<6} {:>10} {:>10} {:>10}", "path", "target", "p50", "p99", "mean");
+    println!(
+        "{:<24} {:<6} {:>10} {:>10} {:>10}",
+        "path", "target", "p50", "p99", "mean"
+    );
     for target in [Target::Idle, Target::Busy] {
         for path in [Path::SpawnWith, Path::CallSoonThreadsafe] {
             let mut samples = measure(path, target, rounds);
@@ -102,7 +108,11 @@ fn measure(path: Path, target: Target, rounds: usize) -> Vec<Duration> {
                     Path::CallSoonThreadsafe => {
                         let (tx, rx) = futures::channel::oneshot::channel::<()>();
                         let back = back.clone();
-                        there.call_soon_threadsafe(move || back.call_soon_threadsafe(move || drop(tx.send(()))));
+                        there.call_soon_threadsafe(move || {
+                            back.call_soon_threadsafe(move || {
+                                let _ = tx.send(());
+                            })
+                        });
                         rx.await.unwrap();
                     }
                 }

@@ -16,6 +16,9 @@ mod connection;
 #[path = "../examples/resp_server/expiry.rs"]
 mod expiry;
 #[allow(dead_code)]
+#[path = "../examples/resp_server/outbox.rs"]
+mod outbox;
+#[allow(dead_code)]
 #[path = "../examples/resp_server/protocol.rs"]
 mod protocol;
 #[allow(dead_code)]

@@ -18,6 +18,7 @@ use evloop::net::TcpStream;
 
 use super::busy_poll::BusyPoll;
 use super::commands::{Next, Store};
+use super::outbox::Outbox;
 use super::protocol::{reply, Args, Parser};
 use super::routing::Router;
 
@@ -29,8 +30,9 @@ pub const MAX_OUTPUT: usize = 256 * 1024;
 pub struct Shared {
     pub store: Rc<RefCell<Store>>,
     pub busy: Option<Rc<BusyPoll>>,
-    /// `Some` with several shards: routes commands to the keys' owners.
-    pub shard: Option<evloop::shard::Shard>,
+    /// `Some` with several shards: routes commands to the keys' owners,
+    /// through the shard's outbox.
+    pub shard: Option<(evloop::shard::Shard, Rc<Outbox>)>,
     /// Answering stops (and the output is written) at this many bytes.
     pub max_output: usize,
     /// The most output any connection has held at once: what the bound
@@ -102,7 +104,7 @@ pub async fn serve(stream: TcpStream, shared: Rc<Shared>) -> io::Result<()> {
     let mut whole = Vec::new();
     let mut parser = Parser::new();
     let mut args = Args::new();
-    let mut router = shared.shard.clone().map(Router::new);
+    let mut router = shared.shard.clone().map(|(shard, outbox)| Router::new(shard, outbox));
     loop {
         if filled == buf.len() {
             buf.resize(buf.len() * 2, 0); // a request larger than the buffer

@@ -28,6 +28,7 @@ mod busy_poll;
 mod commands;
 mod connection;
 mod expiry;
+mod outbox;
 mod protocol;
 mod routing;
 mod server;

@@ -4,13 +4,15 @@
 //! A command for a key the connection's shard owns runs at once, as with
 //! one shard. A command for a key owned elsewhere is put in a batch for
 //! the owner, and its place in the connection's output is marked with a
-//! *hole*. When the connection has parsed what it read, each owner gets
-//! its batch in one message (`LoopHandle::spawn_with`, so the batch runs
-//! on the owner's thread against the owner's store), the replies come
-//! back, and the holes are filled in order: pipelining order is kept per
-//! connection. Commands for one owner run in the order the connection sent
-//! them (one message per owner per batch, and a connection waits for its
-//! batch before parsing more).
+//! *hole*. When the connection has parsed what it read, its batch for each
+//! owner goes to the shard's outbox (`outbox.rs`), which sends what all
+//! its connections posted in a tick as one message
+//! (`LoopHandle::spawn_with`, so the batch runs on the owner's thread
+//! against the owner's store); the replies come back and the holes are
+//! filled in order: pipelining order is kept per connection. Commands for
+//! one owner run in the order the connection sent them (one message per
+//! owner per batch, and a connection waits for its batch before parsing
+//! more).
 //!
 //! Several keys on several shards fan out and are gathered: `MGET` asks
 //! each key's owner for a GET reply and lays them out in key order; `DEL`
@@ -22,9 +24,9 @@ use std::hash::Hasher;
 use std::rc::Rc;
 
 use evloop::shard::Shard;
-use evloop::RemoteTask;
 
 use super::commands::{FastHasher, Next, Store};
+use super::outbox::{Outbox, Trip};
 use super::protocol::{reply, Args};
 
 /// Most commands for other shards in one batch: a bound on the replies a
@@ -67,6 +69,22 @@ impl Batch {
         self.ends.len()
     }
 
+    fn clear(&mut self) {
+        self.data.clear();
+        self.spans.clear();
+        self.ends.clear();
+    }
+
+    /// Appends `other`'s commands; returns the index of its first one.
+    pub fn append(&mut self, other: &Batch) -> usize {
+        let (first, data_at, spans_at) = (self.ends.len(), self.data.len(), self.spans.len());
+        self.data.extend_from_slice(&other.data);
+        self.spans
+            .extend(other.spans.iter().map(|&(a, b)| (a + data_at, b + data_at)));
+        self.ends.extend(other.ends.iter().map(|&end| end + spans_at));
+        first
+    }
+
     fn push<'a>(&mut self, parts: impl IntoIterator<Item = &'a [u8]>) -> usize {
         for part in parts {
             let start = self.data.len();
@@ -78,7 +96,7 @@ impl Batch {
     }
 
     /// Runs every command against this thread's store.
-    fn run_here(self) -> Replies {
+    pub fn run_here(self) -> Replies {
         SHARD_STORE.with(|slot| {
             let slot = slot.borrow();
             let store = slot.as_ref().expect("a shard serves batches only after install_store");
@@ -105,7 +123,7 @@ pub struct Replies {
 }
 
 impl Replies {
-    fn get(&self, i: usize) -> &[u8] {
+    pub fn get(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.data[start..self.ends[i]]
     }
@@ -122,20 +140,30 @@ enum Hole {
 
 /// Routes one connection's commands: runs the local ones, batches the
 /// others, and fills their holes once the replies are back.
-#[derive(Debug)]
 pub struct Router {
     shard: Shard,
+    outbox: Rc<Outbox>,
     batches: Vec<Batch>,
     /// Holes, at their offsets in the output, in order.
     holes: Vec<(usize, Hole)>,
     remote: usize,
 }
 
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("shard", &self.shard)
+            .field("remote", &self.remote)
+            .finish()
+    }
+}
+
 impl Router {
-    pub fn new(shard: Shard) -> Router {
+    pub fn new(shard: Shard, outbox: Rc<Outbox>) -> Router {
         let batches = (0..shard.count()).map(|_| Batch::default()).collect();
         Router {
             shard,
+            outbox,
             batches,
             holes: Vec::new(),
             remote: 0,
@@ -233,31 +261,29 @@ impl Router {
         }
     }
 
-    /// Sends each owner its batch, waits for the replies, and writes
-    /// `out` with the holes filled into `whole`. The router is empty again
-    /// afterwards.
+    /// Posts each owner's batch to the outbox, waits for the replies, and
+    /// writes `out` with the holes filled into `whole`. The router is
+    /// empty again afterwards.
     pub async fn gather(&mut self, out: &[u8], whole: &mut Vec<u8>) {
-        let pending: Vec<(usize, RemoteTask<Replies>)> = self
+        let tickets: Vec<Option<(Rc<Trip>, usize)>> = self
             .batches
             .iter_mut()
             .enumerate()
-            .filter(|(_, batch)| batch.len() > 0)
-            .map(|(shard, batch)| {
-                let batch = std::mem::take(batch);
-                (
-                    shard,
-                    self.shard
-                        .handle(shard)
-                        .spawn_with(move || std::future::ready(batch.run_here())),
-                )
+            .map(|(owner, batch)| {
+                (batch.len() > 0).then(|| {
+                    let ticket = self.outbox.post(owner, batch);
+                    batch.clear();
+                    ticket
+                })
             })
             .collect();
-        let mut replies: Vec<Option<Replies>> = (0..self.shard.count()).map(|_| None).collect();
-        for (shard, task) in pending {
-            // A shard's loop closes only when the whole server stops.
-            replies[shard] = Some(task.await.expect("the owner shard's loop has closed"));
+        for (trip, _) in tickets.iter().flatten() {
+            trip.arrived().await;
         }
-        let reply = |shard: usize, index: usize| replies[shard].as_ref().expect("sent").get(index);
+        let reply = |shard: usize, index: usize| {
+            let (trip, first) = tickets[shard].as_ref().expect("posted");
+            trip.reply(first + index)
+        };
         let mut copied = 0;
         for (at, hole) in self.holes.drain(..) {
             whole.extend_from_slice(&out[copied..at]);

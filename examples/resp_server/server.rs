@@ -12,6 +12,7 @@ use super::busy_poll::BusyPoll;
 use super::commands::Store;
 use super::connection::{self, Shared};
 use super::expiry;
+use super::outbox::Outbox;
 use super::routing;
 
 /// How a shard serves.
@@ -40,7 +41,7 @@ pub fn start_shard(shard: Option<Shard>, options: &Options) -> Rc<Shared> {
     routing::install_store(store.clone());
     let mut shared = Shared::new(store.clone());
     shared.busy = options.busy_poll.map(BusyPoll::start);
-    shared.shard = shard.filter(|s| s.count() > 1);
+    shared.shard = shard.filter(|s| s.count() > 1).map(|s| (s.clone(), Outbox::new(s)));
     shared.max_output = options.max_output;
     let _expiry = evloop::spawn(async move {
         let mut tick = evloop::interval(expiry::TICK);
