@@ -6,7 +6,7 @@
 //! connections between the shards' listeners
 //! ([`TcpListener::bind_reuse_port`](crate::net::TcpListener::bind_reuse_port)),
 //! and a shard reaches another shard's data by sending it work through that
-//! shard's [`LoopHandle`] ([`Shard::handle`]): `spawn`, `spawn_with`,
+//! shard's [`LoopHandle`](crate::LoopHandle) ([`Shard::handle`]): `spawn`, `spawn_with`,
 //! `call_soon_threadsafe`. Nothing else crosses threads.
 //!
 //! ```
