@@ -97,3 +97,35 @@ fn tasks_left_on_the_cancelled_shards_are_cancelled_when_their_loops_close() {
     assert!(result.is_err());
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_loop_that_cannot_be_built_is_reported_without_starting_any_shard() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let result = within(Duration::from_secs(30), {
+        let started = started.clone();
+        move || {
+            let which = Arc::new(AtomicUsize::new(0));
+            std::panic::catch_unwind(move || {
+                shard::Builder::new(3)
+                    .loop_builder(move || {
+                        assert_ne!(which.fetch_add(1, Ordering::SeqCst), 1, "no loop for you");
+                        evloop::EventLoop::builder()
+                    })
+                    .run(move |_| {
+                        started.fetch_add(1, Ordering::SeqCst);
+                        async {}
+                    })
+            })
+        }
+    });
+    let message = panic_message(&*result.unwrap_err());
+    assert!(
+        message.contains("could not build its event loop") && message.contains("no loop for you"),
+        "{message}"
+    );
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        0,
+        "no shard's f runs when a loop is missing"
+    );
+}

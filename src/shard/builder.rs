@@ -196,6 +196,15 @@ fn join_all(threads: impl Iterator<Item = thread::JoinHandle<()>>) -> Option<Box
     first
 }
 
+/// The text of a panic payload.
+fn message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not a string)")
+}
+
 /// How a shard's main future ended.
 enum Outcome<T> {
     Finished(T),
@@ -239,7 +248,15 @@ where
                 Err(e) => eprintln!("evloop::shard: could not pin shard {index} to a core ({e}); it runs unpinned"),
             }
         }
-        let lp = match (self.make_loop)().build() {
+        // A panicking `loop_builder` must still answer, or the
+        // coordinator would wait for this shard's handle forever.
+        let built = panic::catch_unwind(AssertUnwindSafe(|| (self.make_loop)().build())).unwrap_or_else(|payload| {
+            Err(io::Error::other(format!(
+                "loop_builder panicked: {}",
+                message(&*payload)
+            )))
+        });
+        let lp = match built {
             Ok(lp) => lp,
             Err(e) => {
                 let _ = self.ready.send((index, Err(e)));
