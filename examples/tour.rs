@@ -463,5 +463,62 @@ fn main() {
         "  slept {virtual_elapsed:?} of virtual time in {:?} of real time",
         t0.elapsed()
     );
+    shards();
     println!("\ntour finished in {:?}", started.elapsed());
+}
+
+/// One loop per core: two shards share a port (SO_REUSEPORT) and send work
+/// to each other through their handles.
+fn shards() {
+    use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    section("one loop per core: shards, SO_REUSEPORT, work sent to another shard");
+    let (port, listening, served) = (
+        Arc::new(AtomicU16::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let client = std::thread::spawn({
+        let (port, listening) = (port.clone(), listening.clone());
+        move || {
+            while listening.load(SeqCst) < 2 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            for _ in 0..20 {
+                let mut conn = std::net::TcpStream::connect(("127.0.0.1", port.load(SeqCst))).unwrap();
+                conn.read_exact(&mut [0u8]).unwrap(); // answered by one shard or the other
+            }
+        }
+    });
+    let per_shard = evloop::shard::run(2, move |me| {
+        let (port, listening, served) = (port.clone(), listening.clone(), served.clone());
+        async move {
+            // Shard 0 binds first; shard 1 binds the same port.
+            while me.index() == 1 && port.load(SeqCst) == 0 {
+                evloop::sleep(Duration::from_millis(1)).await;
+            }
+            let listener = evloop::net::TcpListener::bind_reuse_port(("127.0.0.1", port.load(SeqCst))).unwrap();
+            port.store(listener.local_addr().unwrap().port(), SeqCst);
+            listening.fetch_add(1, SeqCst);
+            let mut mine = 0;
+            while served.load(SeqCst) < 20 {
+                if let Ok(Ok((conn, _))) = evloop::timeout(Duration::from_millis(20), listener.accept()).await {
+                    conn.write_all(b"!").await.unwrap();
+                    served.fetch_add(1, SeqCst);
+                    mine += 1;
+                }
+            }
+            // Work for the other shard runs on its thread, through its handle.
+            let other = me.handle(1 - me.index());
+            let ran_on = other.spawn_with(|| async { std::thread::current().name().map(str::to_string) });
+            (mine, ran_on.await.unwrap())
+        }
+    });
+    client.join().unwrap();
+    let counts: Vec<usize> = per_shard.iter().map(|(n, _)| *n).collect();
+    println!("  20 connections to one port, spread by the kernel over 2 shards: {counts:?}");
+    for (i, (_, ran_on)) in per_shard.iter().enumerate() {
+        println!("  shard {i} sent work to shard {}; it ran on {ran_on:?}", 1 - i);
+    }
 }

@@ -70,6 +70,7 @@ pub use evloop_primitives as sync;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 pub mod net;
+pub mod shard;
 pub mod signal;
 
 #[cfg(feature = "hyper")]

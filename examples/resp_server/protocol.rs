@@ -6,6 +6,9 @@
 //!   telnet; double or single quotes group words, `\` escapes inside
 //!   double quotes.
 //!
+//! The parser is incremental (see [`Parser`]): however a request is split
+//! into reads, parsing it costs time linear in its size.
+//!
 //! Malformed input gives a [`ProtocolError`] telling how many bytes to drop:
 //! the rest of the offending line. The connection answers
 //! `-ERR Protocol error: ...` and goes on with what follows, so requests
@@ -48,6 +51,19 @@ impl Args {
         &self.data[start..end]
     }
 
+    /// Every argument, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.spans.iter().map(|&(start, end)| &self.data[start..end])
+    }
+
+    /// Replaces the arguments with `parts`.
+    pub fn set<'a>(&mut self, parts: impl IntoIterator<Item = &'a [u8]>) {
+        self.clear();
+        for part in parts {
+            self.push(part);
+        }
+    }
+
     fn clear(&mut self) {
         self.data.clear();
         self.spans.clear();
@@ -84,11 +100,36 @@ impl fmt::Display for ProtocolError {
     }
 }
 
-/// Parses requests from the front of a buffer; remembers only whether the
-/// rest of a bad line must still be skipped.
+/// What one call to [`Parser::parse`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Bytes used from the front of the buffer; the caller drops them and
+    /// hands the parser only what follows.
+    pub used: usize,
+    /// True: `args` holds a complete request (empty: nothing to answer —
+    /// a blank line, `*0`, the rest of a bad line). False: more input is
+    /// needed; what was used is kept in the parser and `args`.
+    pub complete: bool,
+}
+
+/// An incremental request parser: every byte is looked at a bounded
+/// number of times however the input is split into reads, so a request
+/// that trickles in costs linear time.
+///
+/// A multibulk request is taken apart as it arrives: each complete bulk
+/// argument is moved into `args` and reported as used, and the parser
+/// remembers how many are still to come. A line whose end has not arrived
+/// (a header, an inline request) is not used, but the parser remembers how
+/// far it searched it for a line break, and resumes there.
 #[derive(Default, Debug)]
 pub struct Parser {
+    /// The rest of a bad line is being dropped.
     skipping_line: bool,
+    /// Inside a multibulk request: arguments still to come.
+    remaining: usize,
+    /// How far past the start of the pending (unfinished) line the search
+    /// for its line break has gone.
+    scanned: usize,
 }
 
 impl Parser {
@@ -96,27 +137,27 @@ impl Parser {
         Parser::default()
     }
 
-    /// Parses one request from the front of `buf` into `args`.
-    ///
-    /// - `Ok(Some(n))`: the first `n > 0` bytes were used: a request, or
-    ///   nothing to answer if `args` is empty (a blank line, `*0`, the rest
-    ///   of a bad line being skipped);
-    /// - `Ok(None)`: more bytes are needed; nothing was used;
-    /// - `Err(e)`: malformed input; drop `e.consumed > 0` bytes.
-    pub fn parse(&mut self, buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
-        args.clear();
+    /// Parses from the front of `buf`, which starts where the previous
+    /// call's `used` bytes ended. `args` must be the same between calls
+    /// while a request is incomplete; it is cleared when a new one starts.
+    /// On `Err(e)`, drop `e.consumed > 0` bytes: the request is abandoned.
+    pub fn parse(&mut self, buf: &[u8], args: &mut Args) -> Result<Step, ProtocolError> {
         if self.skipping_line {
-            return match find_newline(buf, 0) {
+            args.clear();
+            return Ok(match find_newline(buf, 0) {
                 Some(nl) => {
                     self.skipping_line = false;
-                    Ok(Some(nl + 1))
+                    Step::complete(nl + 1)
                 }
-                None if buf.is_empty() => Ok(None),
-                None => Ok(Some(buf.len())),
-            };
+                None => Step::more(buf.len()),
+            });
         }
+        if self.remaining > 0 {
+            return self.parse_bulks(buf, 0, args);
+        }
+        args.clear();
         if buf.is_empty() {
-            return Ok(None);
+            return Ok(Step::more(0));
         }
         if buf[0] == b'*' {
             self.parse_multibulk(buf, args)
@@ -126,6 +167,8 @@ impl Parser {
     }
 
     fn error(&mut self, buf: &[u8], from: usize, message: impl Into<String>) -> ProtocolError {
+        self.remaining = 0;
+        self.scanned = 0;
         let consumed = match find_newline(buf, from) {
             Some(nl) => nl + 1,
             None => {
@@ -139,44 +182,71 @@ impl Parser {
         }
     }
 
-    fn parse_multibulk(&mut self, buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
-        let Some((count, mut pos)) = self.header_line(buf, 0, "multibulk count")? else {
-            return Ok(None);
+    fn parse_multibulk(&mut self, buf: &[u8], args: &mut Args) -> Result<Step, ProtocolError> {
+        let Some((count, next)) = self.header_line(buf, 0, "multibulk count")? else {
+            return Ok(Step::more(0));
         };
         if count > MAX_ARGS {
             return Err(self.error(buf, 0, "invalid multibulk length"));
         }
-        for _ in 0..count.max(0) {
+        if count <= 0 {
+            return Ok(Step::complete(next));
+        }
+        self.remaining = count as usize;
+        self.parse_bulks(buf, next, args)
+    }
+
+    /// The bulk arguments of a multibulk request, from `pos`.
+    fn parse_bulks(&mut self, buf: &[u8], mut pos: usize, args: &mut Args) -> Result<Step, ProtocolError> {
+        while self.remaining > 0 {
             if pos >= buf.len() {
-                return Ok(None);
+                return Ok(Step::more(pos));
             }
             if buf[pos] != b'$' {
                 let got = printable(buf[pos]);
                 return Err(self.error(buf, pos, format!("expected '$', got '{got}'")));
             }
             let Some((len, data)) = self.header_line(buf, pos, "bulk length")? else {
-                return Ok(None);
+                return Ok(Step::more(pos));
             };
             if !(0..=MAX_BULK).contains(&len) {
                 return Err(self.error(buf, pos, "invalid bulk length"));
             }
             let end = data + len as usize;
             if buf.len() < end + 2 {
-                return Ok(None);
+                // The header is re-read when more data comes: a few bytes.
+                return Ok(Step::more(pos));
             }
             if &buf[end..end + 2] != b"\r\n" {
                 return Err(self.error(buf, end, "expected CRLF after bulk data"));
             }
             args.push(&buf[data..end]);
+            self.remaining -= 1;
             pos = end + 2;
         }
-        Ok(Some(pos))
+        Ok(Step::complete(pos))
+    }
+
+    /// Where the line starting at `at` ends (its `\n`), resuming the search
+    /// where the previous call left it; `None` if it has not ended yet
+    /// (then the caller must report `used = at`).
+    fn line_end(&mut self, buf: &[u8], at: usize) -> Option<usize> {
+        match find_newline(buf, at + self.scanned) {
+            Some(nl) => {
+                self.scanned = 0;
+                Some(nl)
+            }
+            None => {
+                self.scanned = buf.len() - at;
+                None
+            }
+        }
     }
 
     /// A `*<n>\r\n` or `$<n>\r\n` line at `at`: the number and where the
     /// next line starts; `None` if the line has not ended yet.
     fn header_line(&mut self, buf: &[u8], at: usize, what: &str) -> Result<Option<(i64, usize)>, ProtocolError> {
-        let nl = match find_newline(buf, at) {
+        let nl = match self.line_end(buf, at) {
             Some(nl) if nl - at <= MAX_INLINE => nl,
             _ if buf.len() - at > MAX_INLINE => return Err(self.error(buf, at, format!("too big {what} line"))),
             _ => return Ok(None),
@@ -199,13 +269,13 @@ impl Parser {
         }
     }
 
-    fn parse_inline(&mut self, buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
-        let nl = match find_newline(buf, 0) {
+    fn parse_inline(&mut self, buf: &[u8], args: &mut Args) -> Result<Step, ProtocolError> {
+        let nl = match self.line_end(buf, 0) {
             Some(nl) if nl <= MAX_INLINE => nl,
             // Too long whether or not its end has arrived: the verdict must
             // not depend on how the bytes were split into reads.
             _ if buf.len() > MAX_INLINE => return Err(self.error(buf, 0, "too big inline request")),
-            _ => return Ok(None),
+            _ => return Ok(Step::more(0)),
         };
         let line = &buf[..nl];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -216,7 +286,17 @@ impl Parser {
                 message: "unbalanced quotes in request".into(),
             });
         }
-        Ok(Some(nl + 1))
+        Ok(Step::complete(nl + 1))
+    }
+}
+
+impl Step {
+    fn complete(used: usize) -> Step {
+        Step { used, complete: true }
+    }
+
+    fn more(used: usize) -> Step {
+        Step { used, complete: false }
     }
 }
 
