@@ -3,7 +3,7 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::Waker;
 
 use crate::BoxError;
@@ -29,6 +29,9 @@ pub(crate) struct GroupState {
     finished: Cell<bool>,
     /// The waker of the future `task_group` returned, while it waits.
     driver: Cell<Option<Waker>>,
+    /// The group whose body this group runs in, if any: where this group's
+    /// errors go if it is dropped unfinished (see [`GroupState::hand_up`]).
+    parent: Weak<GroupState>,
 }
 
 #[derive(Default)]
@@ -39,7 +42,65 @@ struct Children {
     live: usize,
 }
 
+thread_local! {
+    /// The group whose body is being polled right now, on this thread.
+    static POLLING_BODY: RefCell<Weak<GroupState>> = const { RefCell::new(Weak::new()) };
+}
+
+/// Marks `state`'s body as being polled until dropped (restoring the
+/// previous mark: bodies nest).
+pub(crate) struct BodyPoll {
+    previous: Weak<GroupState>,
+}
+
+impl BodyPoll {
+    pub(crate) fn enter(state: &Rc<GroupState>) -> BodyPoll {
+        let previous = POLLING_BODY.with(|p| p.replace(Rc::downgrade(state)));
+        BodyPoll { previous }
+    }
+}
+
+impl Drop for BodyPoll {
+    fn drop(&mut self) {
+        POLLING_BODY.with(|p| *p.borrow_mut() = std::mem::take(&mut self.previous));
+    }
+}
+
 impl GroupState {
+    /// A group nested in the body of the group being polled, if any: a
+    /// `task_group` future is first polled where it lives, so this finds the
+    /// group whose body owns it (a group in a spawned task has none).
+    pub(crate) fn new_in_context() -> GroupState {
+        GroupState {
+            parent: POLLING_BODY.with(|p| p.borrow().clone()),
+            ..GroupState::default()
+        }
+    }
+
+    /// This group is being dropped before it finished (its parent aborted and
+    /// dropped its body, say): the errors and panic it already collected would
+    /// be lost with it, so they go to the parent group — the errors as one
+    /// nested `ErrorGroup`, as if this group had raised it into the parent's
+    /// body. Without a parent they are dropped with the group.
+    pub(crate) fn hand_up(&self) {
+        let Some(parent) = self.parent.upgrade() else {
+            return;
+        };
+        if let Some(panic) = self.take_panic() {
+            let mut slot = parent.panic.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(panic);
+            }
+        }
+        let errors = self.take_errors();
+        if !errors.is_empty() {
+            parent
+                .errors
+                .borrow_mut()
+                .push(Box::new(crate::ErrorGroup::new(errors)));
+        }
+    }
+
     pub(crate) fn is_aborting(&self) -> bool {
         self.aborting.get()
     }
@@ -122,6 +183,12 @@ impl GroupState {
         let state = self.clone();
         let _ = crate::call_soon(move || {
             state.abort();
+            // Cancel the siblings here, not when the driver next runs: the
+            // driver may be queued behind siblings already runnable, which
+            // must not be polled again (a cancelled task is dropped, not
+            // polled). Those queued before this callback still run first,
+            // as in asyncio.
+            state.cancel_children();
             state.wake_driver();
         });
     }

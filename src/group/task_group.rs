@@ -9,7 +9,7 @@ use std::task::Poll;
 
 use super::child::{Child, Release};
 use super::error_group::ErrorGroup;
-use super::state::GroupState;
+use super::state::{BodyPoll, GroupState};
 use crate::{BoxError, Task};
 
 /// Runs `body` with a [`TaskGroup`] to spawn children into, and waits for
@@ -69,7 +69,7 @@ where
     Fut: Future<Output = Result<R, E>>,
     E: Into<BoxError>,
 {
-    let state = Rc::new(GroupState::default());
+    let state = Rc::new(GroupState::new_in_context());
     let mut driver = Driver {
         state: state.clone(),
         done: false,
@@ -87,7 +87,10 @@ where
                 }
             }
         } else if let Some(fut) = body.as_mut().as_pin_mut() {
-            match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            let polling = BodyPoll::enter(&state);
+            let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
+            drop(polling);
+            match polled {
                 Ok(Poll::Pending) => {}
                 Ok(Poll::Ready(result)) => {
                     body.set(None);
@@ -143,6 +146,7 @@ impl Drop for Driver {
         if !self.done {
             self.state.abort();
             self.state.cancel_children();
+            self.state.hand_up();
         }
     }
 }
