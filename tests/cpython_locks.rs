@@ -458,8 +458,8 @@ mod condition_tests {
         });
         yield_now().await; // the cancel callback runs first
         drop(g); // then the release
-        // The cancellation wins here (asyncio's cancellation is a request the
-        // woken waiter may still outrun); either way the lock ends free.
+                 // The cancellation wins here (asyncio's cancellation is a request the
+                 // woken waiter may still outrun); either way the lock ends free.
         let _ = wait_task.await;
         assert!(!c.lock.is_locked());
     }
@@ -714,7 +714,10 @@ mod semaphore_tests {
         *t2_slot.borrow_mut() = Some(t2.cancel_handle());
         t1.await.unwrap();
         assert!(t2.await.unwrap_err().is_cancelled());
-        evloop::timeout(Duration::from_secs(1), sem.acquire()).await.expect("no hang").forget();
+        evloop::timeout(Duration::from_secs(1), sem.acquire())
+            .await
+            .expect("no hang")
+            .forget();
     }
 
     #[evloop::test]
@@ -1251,8 +1254,13 @@ mod barrier_tests {
         let results3 = Rc::new(Cell::new(0));
         let count = Rc::new(Cell::new(0));
         gather_tasks(N, || {
-            let (b, r1, r2, r3, count) =
-                (barrier.clone(), results1.clone(), results2.clone(), results3.clone(), count.clone());
+            let (b, r1, r2, r3, count) = (
+                barrier.clone(),
+                results1.clone(),
+                results2.clone(),
+                results3.clone(),
+                count.clone(),
+            );
             async move {
                 b.wait().await.unwrap();
                 count.set(count.get() + 1);

@@ -316,7 +316,8 @@ async fn test_taskgroup_09() {
     .await
     .unwrap_err();
     assert_eq!(error_types(&eg), ["ZeroDivisionError"]);
-    for t in tasks.borrow_mut().drain(..) {
+    let tasks = std::mem::take(&mut *tasks.borrow_mut());
+    for t in tasks {
         assert!(t.await.unwrap_err().is_cancelled());
     }
 }
@@ -333,7 +334,8 @@ async fn test_taskgroup_10() {
     .await
     .unwrap_err();
     assert_eq!(error_types(&eg), ["ZeroDivisionError"]);
-    for t in tasks.borrow_mut().drain(..) {
+    let tasks = std::mem::take(&mut *tasks.borrow_mut());
+    for t in tasks {
         assert!(t.await.unwrap_err().is_cancelled());
     }
 }
@@ -589,7 +591,10 @@ async fn test_taskgroup_24() {
     .unwrap();
 }
 
-fn hydra(g: TaskGroup, nhydras: Rc<Cell<usize>>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxError>>>> {
+fn hydra(
+    g: TaskGroup,
+    nhydras: Rc<Cell<usize>>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxError>>>> {
     Box::pin(async move {
         nhydras.set(nhydras.get() + 1);
         evloop::sleep(secs(0.01)).await;
@@ -692,7 +697,11 @@ async fn test_taskgroup_finished() {
         })
     }))
     .unwrap_err();
-    assert!(panic_message(&*panic).contains("finished"), "{}", panic_message(&*panic));
+    assert!(
+        panic_message(&*panic).contains("finished"),
+        "{}",
+        panic_message(&*panic)
+    );
     assert_eq!(dropped.get(), 1);
 }
 

@@ -402,7 +402,9 @@ fn a_cancelled_acceptor_passes_its_turn_on() {
             evloop::yield_now().await;
             assert!(first.cancel());
             let client = TcpStream::connect(addr).await.unwrap();
-            let peer = evloop::timeout(Duration::from_secs(5), second).await.expect("not served");
+            let peer = evloop::timeout(Duration::from_secs(5), second)
+                .await
+                .expect("not served");
             assert_eq!(peer.unwrap().unwrap(), client.local_addr().unwrap());
             assert!(first.await.unwrap_err().is_cancelled());
         });
@@ -432,7 +434,7 @@ fn a_second_reader_or_writer_on_one_stream_gets_an_error() {
             let err = server.read(&mut buf).await.unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
             assert!(err.to_string().contains("already reading"), "{err}");
-            let err = (&*server).read(&mut buf).await.unwrap_err(); // AsyncRead too
+            let err = AsyncReadExt::read(&mut &*server, &mut buf).await.unwrap_err(); // AsyncRead too
             assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
             client.write_all(b"hi").await.unwrap();
             assert_eq!(first.await.unwrap(), b"hi");

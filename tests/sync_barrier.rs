@@ -142,7 +142,10 @@ fn the_last_task_out_of_a_round_may_reset_the_barrier() {
             })
             .collect();
         for t in tasks {
-            evloop::timeout(Duration::from_secs(1), t).await.expect("hangs").unwrap();
+            evloop::timeout(Duration::from_secs(1), t)
+                .await
+                .expect("hangs")
+                .unwrap();
         }
         assert_eq!(barrier.n_waiting(), 0);
         assert!(!barrier.is_broken());
@@ -208,6 +211,9 @@ fn reset_while_draining_fails_those_not_yet_out() {
         assert_eq!(*results.borrow(), [true, false, false]);
         assert_eq!(barrier.n_waiting(), 0);
         assert!(!barrier.is_broken());
-        assert_eq!(format!("{barrier:?}"), "Barrier { state: \"filling\", parties: 3, waiting: 0 }");
+        assert_eq!(
+            format!("{barrier:?}"),
+            "Barrier { state: \"filling\", parties: 3, waiting: 0 }"
+        );
     });
 }

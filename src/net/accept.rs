@@ -81,7 +81,11 @@ impl AcceptQueue {
             return;
         };
         waiting.remove(at);
-        let next = if at == 0 { waiting.front().map(|(_, w)| w.clone()) } else { None };
+        let next = if at == 0 {
+            waiting.front().map(|(_, w)| w.clone())
+        } else {
+            None
+        };
         drop(waiting);
         if let Some(waker) = next {
             waker.wake();
