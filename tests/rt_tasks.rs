@@ -280,3 +280,14 @@ fn a_future_and_output_that_both_panic_on_drop_are_dropped_once() {
     assert_eq!(future_drops.get(), 1, "the future was dropped exactly once");
     assert_eq!(output_drops.get(), 1, "the output was dropped exactly once");
 }
+
+// Contract, second round: the future given to `run` / `block_on` runs as the
+// loop's main task, named "main", as in `asyncio.run`.
+#[test]
+#[ignore = "pending loop-core: current_task() inside the main future returns the main task"]
+fn current_task_inside_the_main_future_is_named_main() {
+    evloop::run(async {
+        let me = evloop::current_task().expect("the main future runs as a task");
+        assert_eq!(me.name(), "main");
+    });
+}
