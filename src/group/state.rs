@@ -29,9 +29,6 @@ pub(crate) struct GroupState {
     finished: Cell<bool>,
     /// The waker of the future `task_group` returned, while it waits.
     driver: Cell<Option<Waker>>,
-    /// The group whose body this group runs in, if any: where this group's
-    /// errors go if it is dropped unfinished (see [`GroupState::hand_up`]).
-    parent: Weak<GroupState>,
 }
 
 #[derive(Default)]
@@ -42,48 +39,16 @@ struct Children {
     live: usize,
 }
 
-thread_local! {
-    /// The group whose body is being polled right now, on this thread.
-    static POLLING_BODY: RefCell<Weak<GroupState>> = const { RefCell::new(Weak::new()) };
-}
-
-/// Marks `state`'s body as being polled until dropped (restoring the
-/// previous mark: bodies nest).
-pub(crate) struct BodyPoll {
-    previous: Weak<GroupState>,
-}
-
-impl BodyPoll {
-    pub(crate) fn enter(state: &Rc<GroupState>) -> BodyPoll {
-        let previous = POLLING_BODY.with(|p| p.replace(Rc::downgrade(state)));
-        BodyPoll { previous }
-    }
-}
-
-impl Drop for BodyPoll {
-    fn drop(&mut self) {
-        POLLING_BODY.with(|p| *p.borrow_mut() = std::mem::take(&mut self.previous));
-    }
-}
-
 impl GroupState {
-    /// A group nested in the body of the group being polled, if any: a
-    /// `task_group` future is first polled where it lives, so this finds the
-    /// group whose body owns it (a group in a spawned task has none).
-    pub(crate) fn new_in_context() -> GroupState {
-        GroupState {
-            parent: POLLING_BODY.with(|p| p.borrow().clone()),
-            ..GroupState::default()
-        }
-    }
-
-    /// This group is being dropped before it finished (its parent aborted and
-    /// dropped its body, say): the errors and panic it already collected would
-    /// be lost with it, so they go to the parent group — the errors as one
-    /// nested `ErrorGroup`, as if this group had raised it into the parent's
-    /// body. Without a parent they are dropped with the group.
-    pub(crate) fn hand_up(&self) {
-        let Some(parent) = self.parent.upgrade() else {
+    /// This group is being dropped before it finished (its `parent` aborted
+    /// and dropped its body, say): the errors and panic it already collected
+    /// would be lost with it, so they go to the parent group — the errors as
+    /// one nested `ErrorGroup`, as if this group had raised it into the
+    /// parent's body. Without a parent they are dropped with the group.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn hand_up(&self, parent: &Weak<GroupState>) {
+        let Some(parent) = parent.upgrade() else {
             return;
         };
         if let Some(panic) = self.take_panic() {
@@ -176,6 +141,8 @@ impl GroupState {
     /// Like asyncio, where a failed child's done-callback is queued with
     /// `call_soon`: whatever was already due in this tick — other children
     /// that fail too, the body returning its own error — still runs first.
+    #[cold]
+    #[inline(never)]
     fn abort_next_tick(self: &Rc<Self>) {
         if self.aborting.get() || self.abort_queued.replace(true) {
             return;
@@ -194,6 +161,8 @@ impl GroupState {
     }
 
     /// A child failed: keep its error (completion order) and abort.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn child_failed(self: &Rc<Self>, err: BoxError) {
         self.errors.borrow_mut().push(err);
         self.abort_next_tick();
@@ -210,6 +179,8 @@ impl GroupState {
     }
 
     /// A child panicked: keep the payload (unless one came first) and abort.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn child_panicked(self: &Rc<Self>, payload: Panic) {
         let mut panic = self.panic.borrow_mut();
         if panic.is_none() {

@@ -4,12 +4,13 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::Poll;
 
 use super::child::{Child, Release};
 use super::error_group::ErrorGroup;
-use super::state::{BodyPoll, GroupState};
+use super::nesting::BodyPoll;
+use super::state::GroupState;
 use crate::{BoxError, Task};
 
 /// Runs `body` with a [`TaskGroup`] to spawn children into, and waits for
@@ -69,9 +70,10 @@ where
     Fut: Future<Output = Result<R, E>>,
     E: Into<BoxError>,
 {
-    let state = Rc::new(GroupState::new_in_context());
+    let state = Rc::new(GroupState::default());
     let mut driver = Driver {
         state: state.clone(),
+        parent: super::nesting::polling_body(),
         done: false,
     };
     let mut body = pin!(Some(body(TaskGroup { state: state.clone() })));
@@ -135,9 +137,12 @@ where
     }
 }
 
-/// Cancels everything if the `task_group` future is dropped before it ends.
+/// Cancels everything if the `task_group` future is dropped before it ends,
+/// and hands what the group collected to `parent`.
 struct Driver {
     state: Rc<GroupState>,
+    /// The group whose body this group runs in, if any (see `nesting.rs`).
+    parent: Weak<GroupState>,
     done: bool,
 }
 
@@ -146,7 +151,7 @@ impl Drop for Driver {
         if !self.done {
             self.state.abort();
             self.state.cancel_children();
-            self.state.hand_up();
+            self.state.hand_up(&self.parent);
         }
     }
 }
