@@ -217,7 +217,8 @@ fn test_current_task() {
 async fn test_current_task_with_interleaving_tasks() {
     let (tx1, rx1) = oneshot::channel::<()>();
     let (tx2, rx2) = oneshot::channel::<()>();
-    let ids: Rc<RefCell<Vec<(u8, Option<evloop::TaskId>)>>> = Rc::default();
+    type Seen = Rc<RefCell<Vec<(u8, Option<evloop::TaskId>)>>>;
+    let ids: Seen = Rc::default();
     let i1 = ids.clone();
     let task1 = spawn(async move {
         i1.borrow_mut().push((1, evloop::current_task().map(|t| t.id())));
@@ -360,7 +361,11 @@ async fn test_shield_gather() {
     let parent_result = Rc::new(RefCell::new(None));
     let r = parent_result.clone();
     let parent = async move {
-        let out: Vec<i32> = evloop::gather([rx1, rx2]).await.into_iter().map(Result::unwrap).collect();
+        let out: Vec<i32> = evloop::gather([rx1, rx2])
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
         *r.borrow_mut() = Some(out);
     };
     let outer = spawn(async move { evloop::shield(parent).await });
