@@ -6,8 +6,9 @@
 //! 871838b30b132737810cc334f9b4cf53f70fe038 — the newest copy of this file
 //! the reference store held when this was written (the 3.11 line). The tests
 //! translated here read the same in 3.13 apart from the eager-task runs,
-//! which are skipped; the `GatherTestsBase` classes are not translated yet.
-//! One Rust test per Python test, with the same name.
+//! which are skipped. The gather classes (`GatherTestsBase`,
+//! `FutureGatherTests`, `CoroutineGatherTests`) share the module
+//! `gather_tests`. One Rust test per Python test, with the same name.
 //!
 //! How the translation reads: `asyncio.Future` used as a one-shot is
 //! `sync::oneshot` (the receiver is the awaited future, the sender sets the
@@ -30,7 +31,9 @@
 //! `test_as_completed_concurrent` (`as_completed` yields outputs, not
 //! awaitables); `test_wait_invalid_args` and `test_as_completed_invalid_args`
 //! (type errors; the empty `wait` is `test_wait_errors`); `test_cancel_gather_1`
-//! (white-box: `_GatheringFuture.cancel()`).
+//! (white-box: `_GatheringFuture.cancel()`); in the gather classes,
+//! `test_env_var_debug`, the `test_constructor_*` loop tests,
+//! `test_duplicate_coroutines` and `test_issue46672` (a type error).
 
 mod support;
 
@@ -135,9 +138,10 @@ async fn test_cancel_awaited_task() {
     let fut_dropped = Rc::new(Cell::new(false));
     let nested_slot: Rc<RefCell<Option<evloop::CancelHandle>>> = Rc::default();
     let me: Rc<RefCell<Option<evloop::CancelHandle>>> = Rc::default();
+    // The future the nested task waits on; never resolved.
+    let (_tx, rx) = oneshot::channel::<()>();
     let (fd, ns, m) = (fut_dropped.clone(), nested_slot.clone(), me.clone());
     let task = spawn(async move {
-        let (_tx, rx) = oneshot::channel::<()>();
         let nested = spawn(async move {
             let _dropped = OnDrop(move || fd.set(true));
             let _ = rx.await;
@@ -147,7 +151,6 @@ async fn test_cancel_awaited_task() {
         // Cancel this task, then block on the nested one: it is cancelled too.
         m.borrow().as_ref().unwrap().cancel();
         let _ = nested.await;
-        drop(_tx);
     });
     *me.borrow_mut() = Some(task.cancel_handle());
     assert!(task.await.unwrap_err().is_cancelled());
@@ -611,4 +614,188 @@ async fn test_cancel_gather_2() {
         qwe.await.unwrap_err().is_cancelled(),
         "the cancellation reaches the gather's caller"
     );
+}
+
+/// `GatherTestsBase`, `FutureGatherTests` and `CoroutineGatherTests`.
+/// `gather(..., return_exceptions=True)` is `gather` over futures that return
+/// `Result`; plain `gather` (the first exception propagates) is `try_gather`.
+mod gather_tests {
+    use super::*;
+
+    /// `_check_success`: results come back in input order, once all are in.
+    async fn check_success() {
+        let (ta, ra) = oneshot::channel::<Result<i32, &str>>();
+        let (tb, rb) = oneshot::channel();
+        let (tc, rc) = oneshot::channel();
+        let fut = spawn(evloop::gather([ra, rb, rc]));
+        tb.send(Ok(1)).unwrap();
+        ta.send(Ok(2)).unwrap();
+        yield_now().await;
+        yield_now().await;
+        assert!(!fut.is_finished());
+        tc.send(Ok(3)).unwrap();
+        let out: Vec<_> = fut.await.unwrap().into_iter().map(|r| r.unwrap().unwrap()).collect();
+        assert_eq!(out, [2, 1, 3]);
+    }
+
+    #[evloop::test]
+    async fn test_success() {
+        check_success().await;
+    }
+
+    #[evloop::test]
+    async fn test_result_exception_success() {
+        check_success().await;
+    }
+
+    #[evloop::test]
+    async fn test_one_exception() {
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..5).map(|_| oneshot::channel::<Result<i32, &str>>()).unzip();
+        let fut = spawn(evloop::try_gather(
+            receivers.into_iter().map(|rx| async move { rx.await.unwrap() }),
+        ));
+        let mut senders = senders.into_iter();
+        senders.next().unwrap().send(Ok(1)).unwrap();
+        senders.next().unwrap().send(Err("ZeroDivisionError")).unwrap();
+        yield_now().await;
+        yield_now().await;
+        assert!(fut.is_finished());
+        assert_eq!(fut.await.unwrap(), Err("ZeroDivisionError"));
+        // The rest does nothing: the gather has dropped its futures.
+        for tx in senders {
+            assert!(tx.send(Ok(3)).is_err());
+        }
+    }
+
+    #[evloop::test]
+    async fn test_return_exceptions() {
+        let (ta, ra) = oneshot::channel::<Result<i32, &str>>();
+        let (tb, rb) = oneshot::channel();
+        let (tc, rc) = oneshot::channel();
+        let (td, rd) = oneshot::channel();
+        let fut = spawn(evloop::gather([ra, rb, rc, rd]));
+        tb.send(Ok(1)).unwrap();
+        tc.send(Err("ZeroDivisionError")).unwrap();
+        ta.send(Ok(3)).unwrap();
+        yield_now().await;
+        yield_now().await;
+        assert!(!fut.is_finished());
+        td.send(Err("RuntimeError")).unwrap();
+        let out: Vec<_> = fut.await.unwrap().into_iter().map(Result::unwrap).collect();
+        assert_eq!(out, [Ok(3), Ok(1), Err("ZeroDivisionError"), Err("RuntimeError")]);
+    }
+
+    type Children = (
+        Vec<oneshot::Sender<Result<i32, &'static str>>>,
+        Vec<evloop::Task<Result<i32, &'static str>>>,
+    );
+
+    /// `n` tasks waiting on one-shots, and their senders.
+    fn children(n: usize) -> Children {
+        (0..n)
+            .map(|_| {
+                let (tx, rx) = oneshot::channel();
+                (tx, spawn(async move { rx.await.unwrap() }))
+            })
+            .unzip()
+    }
+
+    // A cancelled child is an error for the gather (asyncio: its exception is
+    // a CancelledError, the gather itself is not cancelled).
+    #[evloop::test]
+    async fn test_one_cancellation() {
+        let (senders, tasks) = children(5);
+        let cancel_b = tasks[1].cancel_handle();
+        let fut = spawn(evloop::try_gather(
+            tasks.into_iter().map(|t| async move { t.await.map(|_| ()) }),
+        ));
+        let mut senders = senders.into_iter();
+        senders.next().unwrap().send(Ok(1)).unwrap();
+        cancel_b.cancel();
+        let err = fut.await.unwrap().unwrap_err();
+        assert!(err.is_cancelled());
+        for tx in senders.skip(1) {
+            let _ = tx.send(Ok(3)); // does nothing
+        }
+    }
+
+    #[evloop::test]
+    async fn test_result_exception_one_cancellation() {
+        let (senders, tasks) = children(6);
+        let cancel_c = tasks[2].cancel_handle();
+        let cancel_e = tasks[4].cancel_handle();
+        let fut = spawn(evloop::gather(tasks));
+        let mut s = senders.into_iter();
+        s.next().unwrap().send(Ok(1)).unwrap();
+        s.next().unwrap().send(Err("ZeroDivisionError")).unwrap();
+        cancel_c.cancel();
+        yield_now().await;
+        yield_now().await;
+        assert!(!fut.is_finished());
+        let _c = s.next();
+        s.next().unwrap().send(Ok(3)).unwrap();
+        cancel_e.cancel();
+        let _e = s.next();
+        s.next().unwrap().send(Err("RuntimeError")).unwrap();
+        let res = fut.await.unwrap();
+        assert!(res[2].as_ref().unwrap_err().is_cancelled());
+        assert!(res[4].as_ref().unwrap_err().is_cancelled());
+        assert_eq!(res[0].as_ref().unwrap(), &Ok(1));
+        assert_eq!(res[1].as_ref().unwrap(), &Err("ZeroDivisionError"));
+        assert_eq!(res[3].as_ref().unwrap(), &Ok(3));
+        assert_eq!(res[5].as_ref().unwrap(), &Err("RuntimeError"));
+    }
+
+    #[evloop::test]
+    #[ignore = "pending loop-core: cancellation propagating into awaited Task handles"]
+    async fn test_cancellation_broadcast() {
+        // Cancelling outer() cancels every child it gathers.
+        let proof = Rc::new(Cell::new(0));
+        let (tx, rx) = oneshot::channel::<()>();
+        let rx = Rc::new(RefCell::new(Some(rx)));
+        let child = |first: bool| {
+            let (p, rx) = (proof.clone(), rx.clone());
+            spawn(async move {
+                if first {
+                    let r = rx.borrow_mut().take().unwrap();
+                    let _ = r.await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+                p.set(p.get() + 1);
+            })
+        };
+        let child1 = child(true);
+        let child2 = child(false);
+        let (c1, c2) = (child1.cancel_handle(), child2.cancel_handle());
+        let p = proof.clone();
+        let f = spawn(async move {
+            evloop::gather([child1, child2]).await;
+            p.set(p.get() + 100);
+        });
+        yield_now().await;
+        assert!(f.cancel());
+        assert!(f.await.unwrap_err().is_cancelled());
+        yield_now().await;
+        assert!(tx.is_closed(), "the waiter was dropped");
+        assert!(c1.is_finished() && c2.is_finished());
+        assert_eq!(proof.get(), 0);
+    }
+
+    #[evloop::test]
+    async fn test_exception_marking() {
+        let (ta, ra) = oneshot::channel::<()>();
+        let (tb, rb) = oneshot::channel::<()>();
+        let inner = |rx: oneshot::Receiver<()>| async move {
+            rx.await.unwrap();
+            Err::<(), _>("RuntimeError: should not be ignored")
+        };
+        let f = spawn(evloop::try_gather([inner(ra), inner(rb)]));
+        yield_now().await;
+        ta.send(()).unwrap();
+        yield_now().await;
+        let _ = tb.send(());
+        yield_now().await;
+        assert_eq!(f.await.unwrap(), Err("RuntimeError: should not be ignored"));
+    }
 }
