@@ -405,3 +405,52 @@ fn named_children_and_debug() {
         .unwrap();
     });
 }
+
+// CPython gh-128550: once a child fails, a sibling already queued to run is
+// cancelled before it is polled again, not after.
+#[test]
+fn a_failure_cancels_runnable_siblings_before_their_next_poll() {
+    paused().block_on(async {
+        let log = Log::new();
+        let l = log.clone();
+        let err = evloop::task_group(|tg| async move {
+            let tg2 = tg.clone();
+            tg.start_soon(async move {
+                tg2.start_soon(async { Err::<(), _>("third task failed") });
+                evloop::yield_now().await; // the new sibling fails meanwhile
+                evloop::yield_now().await; // cancelled here, before this poll
+                l.push("resumed after the failure");
+                Ok::<_, BoxError>(())
+            });
+            Ok::<_, BoxError>(())
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(messages(&err), ["third task failed"]);
+        assert!(log.take().is_empty());
+    });
+}
+
+#[test]
+fn nested_groups_failing_together_keep_the_inner_error() {
+    paused().block_on(async {
+        let err = evloop::task_group(|outer| async move {
+            evloop::task_group(|inner| async move {
+                inner.start_soon(async { Err::<(), _>("inner error") });
+                outer.start_soon(async { Err::<(), _>("outer error") });
+                evloop::sleep(secs(1)).await;
+                Ok::<_, BoxError>(())
+            })
+            .await?;
+            Ok::<_, BoxError>(())
+        })
+        .await
+        .unwrap_err();
+        // The outer group dropped its body, and the inner group with it; the
+        // inner group's error still reaches the caller, nested.
+        assert_eq!(
+            messages(&err),
+            ["outer error", "1 error in task group:\n  - inner error"]
+        );
+    });
+}

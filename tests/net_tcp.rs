@@ -353,3 +353,117 @@ fn a_socket_used_inside_another_loop_panics_with_its_type() {
     assert!(message.contains("belongs to a different event loop"), "{message}");
     assert!(message.contains("TcpListener"), "{message}");
 }
+
+// Several tasks accepting on one listener each get their own connections,
+// in the order they started waiting.
+#[test]
+fn several_acceptors_each_get_a_connection_in_fifo_order() {
+    within(Duration::from_secs(30), || {
+        evloop::run(async {
+            let listener = std::rc::Rc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+            let addr = listener.local_addr().unwrap();
+            let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+            let acceptors: Vec<_> = (0..4u8)
+                .map(|i| {
+                    let (listener, order) = (listener.clone(), order.clone());
+                    evloop::spawn(async move {
+                        let (stream, _) = listener.accept().await.unwrap();
+                        let mut byte = [0u8];
+                        stream.read_exact(&mut byte).await.unwrap();
+                        order.borrow_mut().push((i, byte[0]));
+                    })
+                })
+                .collect();
+            for _ in 0..3 {
+                evloop::yield_now().await; // every acceptor is waiting
+            }
+            let mut clients = Vec::new();
+            for n in 0..4u8 {
+                let client = TcpStream::connect(addr).await.unwrap();
+                client.write_all(&[n]).await.unwrap();
+                clients.push(client);
+                // the next connection arrives after this one was accepted
+                while order.borrow().len() < usize::from(n) + 1 {
+                    evloop::sleep(Duration::from_millis(1)).await;
+                }
+            }
+            for a in acceptors {
+                a.await.unwrap();
+            }
+            assert_eq!(*order.borrow(), [(0, 0), (1, 1), (2, 2), (3, 3)]);
+        });
+    });
+}
+
+// A cancelled acceptor hands its turn on: the next one is served.
+#[test]
+fn a_cancelled_acceptor_passes_its_turn_on() {
+    within(Duration::from_secs(30), || {
+        evloop::run(async {
+            let listener = std::rc::Rc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+            let addr = listener.local_addr().unwrap();
+            let first = {
+                let l = listener.clone();
+                evloop::spawn(async move { l.accept().await.map(|_| ()) })
+            };
+            let second = {
+                let l = listener.clone();
+                evloop::spawn(async move { l.accept().await.map(|(_, peer)| peer) })
+            };
+            evloop::yield_now().await;
+            assert!(first.cancel());
+            let client = TcpStream::connect(addr).await.unwrap();
+            let peer = evloop::timeout(Duration::from_secs(5), second)
+                .await
+                .expect("not served");
+            assert_eq!(peer.unwrap().unwrap(), client.local_addr().unwrap());
+            assert!(first.await.unwrap_err().is_cancelled());
+        });
+    });
+}
+
+// A second task reading (or writing) while another waits in the same
+// direction gets a clear error instead of stealing the first one's wake-up.
+#[test]
+fn a_second_reader_or_writer_on_one_stream_gets_an_error() {
+    within(Duration::from_secs(30), || {
+        evloop::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let server = std::rc::Rc::new(server);
+            let first = {
+                let s = server.clone();
+                evloop::spawn(async move {
+                    let mut buf = [0u8; 8];
+                    let n = s.read(&mut buf).await.unwrap();
+                    buf[..n].to_vec()
+                })
+            };
+            evloop::yield_now().await; // `first` waits for data
+            let mut buf = [0u8; 8];
+            let err = server.read(&mut buf).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
+            assert!(err.to_string().contains("already reading"), "{err}");
+            let err = AsyncReadExt::read(&mut &*server, &mut buf).await.unwrap_err(); // AsyncRead too
+            assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
+            client.write_all(b"hi").await.unwrap();
+            assert_eq!(first.await.unwrap(), b"hi");
+            // Once the first reader is done, reading is free again.
+            client.write_all(b"yo").await.unwrap();
+            assert_eq!(server.read(&mut buf).await.unwrap(), 2);
+
+            // Writers: fill the send buffer so the first writer waits.
+            let big = vec![7u8; 32 << 20];
+            let writer = {
+                let s = server.clone();
+                evloop::spawn(async move { s.write_all(&big).await })
+            };
+            evloop::sleep(Duration::from_millis(50)).await;
+            let err = server.write(b"x").await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
+            assert!(err.to_string().contains("already writing"), "{err}");
+            assert!(writer.cancel());
+        });
+    });
+}

@@ -140,3 +140,42 @@ fn connecting_to_a_missing_unix_socket_fails_at_once() {
         });
     });
 }
+
+// Several tasks accepting on one Unix listener each get their own
+// connection, in the order they started waiting.
+#[test]
+fn several_unix_acceptors_each_get_a_connection_in_fifo_order() {
+    within(Duration::from_secs(30), || {
+        evloop::run(async {
+            let path = socket_path("acceptors");
+            let listener = std::rc::Rc::new(UnixListener::bind(&path).unwrap());
+            let order = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+            let acceptors: Vec<_> = (0..3u8)
+                .map(|i| {
+                    let (listener, order) = (listener.clone(), order.clone());
+                    evloop::spawn(async move {
+                        let (stream, _) = listener.accept().await.unwrap();
+                        let mut byte = [0u8];
+                        stream.read_exact(&mut byte).await.unwrap();
+                        order.borrow_mut().push((i, byte[0]));
+                    })
+                })
+                .collect();
+            evloop::yield_now().await;
+            let mut clients = Vec::new();
+            for n in 0..3u8 {
+                let client = UnixStream::connect(&path).await.unwrap();
+                client.write_all(&[n]).await.unwrap();
+                clients.push(client);
+                while order.borrow().len() < usize::from(n) + 1 {
+                    evloop::sleep(Duration::from_millis(1)).await;
+                }
+            }
+            for a in acceptors {
+                a.await.unwrap();
+            }
+            assert_eq!(*order.borrow(), [(0, 0), (1, 1), (2, 2)]);
+            let _ = std::fs::remove_file(&path);
+        });
+    });
+}

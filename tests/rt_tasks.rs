@@ -370,3 +370,13 @@ fn a_slow_main_task_is_reported_by_name() {
     });
     assert_eq!(*reports.borrow(), ["main"]);
 }
+
+// Contract, second round: the future given to `run` / `block_on` runs as the
+// loop's main task, named "main", as in `asyncio.run`.
+#[test]
+fn current_task_inside_the_main_future_is_named_main() {
+    evloop::run(async {
+        let me = evloop::current_task().expect("the main future runs as a task");
+        assert_eq!(me.name(), "main");
+    });
+}

@@ -113,3 +113,102 @@ fn cancellation_stress_barrier_rounds_stay_whole() {
         });
     }
 }
+
+// asyncio's pattern: the last task out of a round calls reset(), then every
+// task waits twice more. Without a draining phase this hangs.
+#[test]
+fn the_last_task_out_of_a_round_may_reset_the_barrier() {
+    paused().block_on(async {
+        const N: usize = 5;
+        let barrier = Rc::new(Barrier::new(N));
+        let out = Rc::new(std::cell::Cell::new(0));
+        let tasks: Vec<_> = (0..N)
+            .map(|_| {
+                let (b, out) = (barrier.clone(), out.clone());
+                evloop::spawn(async move {
+                    b.wait().await.unwrap();
+                    out.set(out.get() + 1);
+                    if out.get() == N {
+                        b.reset(); // everybody is out: filling again at once
+                    }
+                    b.wait().await.unwrap();
+                    b.wait().await.unwrap();
+                })
+            })
+            .collect();
+        for t in tasks {
+            evloop::timeout(Duration::from_secs(1), t)
+                .await
+                .expect("hangs")
+                .unwrap();
+        }
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.is_broken());
+    });
+}
+
+// A task that loops back to wait() while its round is still draining joins
+// the next round, not the finished one.
+#[test]
+fn a_task_waiting_again_while_the_round_drains_waits_for_the_next_round() {
+    paused().block_on(async {
+        let barrier = Rc::new(Barrier::new(2));
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let fast = {
+            let (b, log) = (barrier.clone(), log.clone());
+            evloop::spawn(async move {
+                b.wait().await.unwrap(); // trips the first round
+                let r = b.wait().await; // the other one has not left yet
+                log.borrow_mut().push(("fast", r));
+            })
+        };
+        let (b, l) = (barrier.clone(), log.clone());
+        let slow = evloop::spawn(async move {
+            b.wait().await.unwrap();
+            evloop::sleep(Duration::from_secs(1)).await;
+            let r = b.wait().await;
+            l.borrow_mut().push(("slow", r));
+        });
+        evloop::sleep(Duration::from_millis(500)).await;
+        // `fast` waits alone for round two; round one is over.
+        assert!(log.borrow().is_empty());
+        assert_eq!(barrier.n_waiting(), 1);
+        fast.await.unwrap();
+        slow.await.unwrap();
+        let mut got = log.borrow().clone();
+        got.sort();
+        assert_eq!(got, vec![("fast", Ok(0)), ("slow", Ok(1))]);
+    });
+}
+
+// reset() while a tripped round is still draining fails the tasks not yet
+// out, as asyncio does; newcomers wait until they are out.
+#[test]
+fn reset_while_draining_fails_those_not_yet_out() {
+    paused().block_on(async {
+        let barrier = Rc::new(Barrier::new(3));
+        let results = Rc::new(RefCell::new(Vec::new()));
+        let tasks: Vec<_> = (0..3)
+            .map(|_| {
+                let (b, r) = (barrier.clone(), results.clone());
+                evloop::spawn(async move {
+                    let got = b.wait().await;
+                    if got.is_ok() {
+                        b.reset(); // the first out resets: the others are still inside
+                    }
+                    r.borrow_mut().push(got.is_ok());
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(*results.borrow(), [true, false, false]);
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.is_broken());
+        assert_eq!(
+            format!("{barrier:?}"),
+            "Barrier { state: \"filling\", parties: 3, waiting: 0 }"
+        );
+    });
+}

@@ -181,3 +181,65 @@ fn cancellation_stress_capacity_limiter() {
         });
     }
 }
+
+// A permit released while the woken waiter has not run yet is not up for
+// grabs: a newcomer queues behind the woken waiter (CPython 3.13's order).
+#[test]
+fn a_newcomer_queues_behind_a_woken_waiter_that_has_not_run_yet() {
+    evloop::run(async {
+        let sem = Rc::new(Semaphore::new(1));
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let holder = sem.acquire().await;
+        let (s, o) = (sem.clone(), order.clone());
+        let waiter = evloop::spawn(async move {
+            let _p = s.acquire().await;
+            o.borrow_mut().push("waiter");
+        });
+        yields(1).await;
+        drop(holder); // set aside for `waiter`, which has not run yet
+        sem.release(); // one more free permit
+        assert_eq!(sem.available_permits(), 1);
+        assert!(sem.locked(), "a woken waiter is ahead");
+        assert!(sem.try_acquire().is_none());
+        let (s, o) = (sem.clone(), order.clone());
+        let newcomer = evloop::spawn(async move {
+            let _p = s.acquire().await;
+            o.borrow_mut().push("newcomer");
+        });
+        waiter.await.unwrap();
+        newcomer.await.unwrap();
+        assert_eq!(*order.borrow(), ["waiter", "newcomer"]);
+        assert_eq!(sem.available_permits(), 2);
+        assert!(!sem.locked());
+    });
+}
+
+// Each release wakes the oldest waiter not yet woken; a woken waiter
+// cancelled before it runs passes its permit on to the next one.
+#[test]
+fn a_woken_waiter_cancelled_before_it_runs_passes_its_permit_on() {
+    evloop::run(async {
+        let sem = Rc::new(Semaphore::new(0));
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let tasks: Vec<_> = (0..4)
+            .map(|i| {
+                let (sem, got) = (sem.clone(), got.clone());
+                evloop::spawn(async move {
+                    sem.acquire().await.forget();
+                    got.borrow_mut().push(i);
+                })
+            })
+            .collect();
+        yields(1).await;
+        sem.release(); // set aside for task 0
+        sem.release(); // for task 1
+        sem.release(); // for task 2
+        assert_eq!(sem.available_permits(), 0);
+        assert_eq!(sem.waiters(), 4);
+        tasks[0].cancel(); // its permit goes to task 3
+        yields(3).await;
+        assert_eq!(*got.borrow(), vec![1, 2, 3]);
+        assert_eq!(sem.available_permits(), 0);
+        assert_eq!(sem.waiters(), 0);
+    });
+}

@@ -1,5 +1,19 @@
 //! [`Barrier`]: wait until a fixed number of tasks arrive, and its
 //! [`BrokenBarrier`] error.
+//!
+//! The barrier follows asyncio 3.11's state machine:
+//!
+//! * **filling**: tasks arrive and wait; the one that makes `parties`
+//!   trips the barrier, which turns to
+//! * **draining**: the round's tasks leave, one by one, as each is polled.
+//!   Newcomers wait at the door until the last one is out, then the barrier
+//!   is filling again. So a task that loops back to `wait()` before its
+//!   round-mates have left joins the *next* round, never the finished one.
+//! * **resetting**: `reset()` while tasks are still inside (waiting, or not
+//!   yet out of a tripped round): they get [`BrokenBarrier`]; newcomers wait
+//!   at the door until the last is out, then the barrier is filling.
+//! * **broken**: after `abort()`, every waiter and every newcomer gets
+//!   [`BrokenBarrier`] until `reset()`.
 use std::cell::Cell;
 use std::error::Error;
 use std::fmt;
@@ -9,16 +23,29 @@ use std::task::{Context, Poll};
 
 use crate::waiter_list::{WaiterKey, WaiterList};
 
+/// Where a [`Barrier`] is in its round (asyncio's `_BarrierState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Filling,
+    Draining,
+    Resetting,
+    Broken,
+}
+
 /// A reusable barrier for `parties` tasks (asyncio's `Barrier`).
 ///
 /// Each [`wait`](Barrier::wait) blocks until `parties` tasks are waiting;
-/// then all of them return at once with their arrival index
-/// `0..parties` (the last to arrive gets `parties - 1`) and the barrier is
-/// ready for the next round. A waiter cancelled before the barrier trips
-/// no longer counts as arrived.
+/// then all of them return with their arrival index `0..parties` (the last
+/// to arrive gets `parties - 1`). The barrier is ready for the next round
+/// once every task of the round has left `wait` (asyncio's *draining*
+/// phase): a task calling `wait` again meanwhile waits for that first. A
+/// waiter cancelled before the barrier trips no longer counts as arrived.
 ///
+/// [`reset`](Barrier::reset) fails the tasks still inside the barrier with
+/// [`BrokenBarrier`] and makes it ready for a new round once they are out;
+/// called by the last task out of a round, it simply starts afresh.
 /// [`abort`](Barrier::abort) breaks the barrier: current and future waiters
-/// get [`BrokenBarrier`] until [`reset`](Barrier::reset).
+/// get [`BrokenBarrier`] until `reset`.
 ///
 /// # Examples
 ///
@@ -29,13 +56,20 @@ use crate::waiter_list::{WaiterKey, WaiterList};
 /// assert_eq!(b.wait().await, Ok(0));
 /// b.abort();
 /// assert!(b.wait().await.is_err());
+/// b.reset();
+/// assert_eq!(b.wait().await, Ok(0));
 /// # });
 /// ```
 pub struct Barrier {
     parties: usize,
+    state: Cell<State>,
+    /// Tasks inside the barrier: arrived in this round and not yet out.
     count: Cell<usize>,
-    broken: Cell<bool>,
-    waiters: WaiterList<Result<usize, BrokenBarrier>>,
+    /// Tasks of the current round, waiting for it to trip. The payload is
+    /// the arrival index, or `BrokenBarrier` on reset / abort.
+    round: WaiterList<Result<usize, BrokenBarrier>>,
+    /// Newcomers waiting at the door while the barrier drains or resets.
+    door: WaiterList<()>,
 }
 
 impl Barrier {
@@ -48,69 +82,116 @@ impl Barrier {
         assert!(parties > 0, "Barrier::new: parties must be > 0");
         Barrier {
             parties,
+            state: Cell::new(State::Filling),
             count: Cell::new(0),
-            broken: Cell::new(false),
-            waiters: WaiterList::new(),
+            round: WaiterList::new(),
+            door: WaiterList::new(),
         }
     }
 
     /// Waits until `parties` tasks are waiting; returns this task's arrival
     /// index, or [`BrokenBarrier`] if the barrier is or gets broken (by
-    /// [`abort`](Barrier::abort)) or reset while waiting.
+    /// [`abort`](Barrier::abort)) or reset before this task is out.
     pub fn wait(&self) -> BarrierWait<'_> {
         BarrierWait {
             barrier: self,
-            key: None,
+            phase: Phase::Arriving,
         }
     }
 
     /// Breaks the barrier: every waiter, and every later `wait` until
     /// [`reset`](Barrier::reset), gets [`BrokenBarrier`].
     pub fn abort(&self) {
-        self.broken.set(true);
-        self.count.set(0);
-        self.waiters.notify_all(|| Err(BrokenBarrier));
+        self.state.set(State::Broken);
+        self.round.notify_all(|| Err(BrokenBarrier));
+        self.door.notify_all(|| ());
     }
 
-    /// Returns the barrier to its empty, unbroken state; tasks waiting right
-    /// now get [`BrokenBarrier`].
+    /// Makes the barrier ready for a new round. Tasks still inside it —
+    /// waiting, or not yet out of a round that tripped — get
+    /// [`BrokenBarrier`]; newcomers wait until they are out. With nobody
+    /// inside (the last task out of a round calling it, say) the barrier is
+    /// filling again at once. Also repairs a broken barrier.
     pub fn reset(&self) {
-        self.broken.set(false);
-        self.count.set(0);
-        self.waiters.notify_all(|| Err(BrokenBarrier));
+        if self.count.get() > 0 {
+            self.state.set(State::Resetting);
+            self.round.notify_all(|| Err(BrokenBarrier));
+        } else {
+            self.state.set(State::Filling);
+        }
+        self.door.notify_all(|| ());
     }
 
     /// True after [`abort`](Barrier::abort), until [`reset`](Barrier::reset).
     pub fn is_broken(&self) -> bool {
-        self.broken.get()
+        self.state.get() == State::Broken
     }
 
-    /// Number of tasks waiting in the current round.
+    /// Number of tasks waiting in the current round (0 while the barrier
+    /// drains, resets or is broken).
     pub fn n_waiting(&self) -> usize {
-        self.count.get()
+        if self.state.get() == State::Filling {
+            self.count.get()
+        } else {
+            0
+        }
     }
 
     /// Number of tasks needed to pass the barrier.
     pub fn parties(&self) -> usize {
         self.parties
     }
+
+    /// A task leaves the barrier; the last one out of a drained or reset
+    /// round opens the door for the next.
+    fn leave(&self) {
+        let left = self.count.get() - 1;
+        self.count.set(left);
+        if left == 0 {
+            if matches!(self.state.get(), State::Draining | State::Resetting) {
+                self.state.set(State::Filling);
+            }
+            self.door.notify_all(|| ());
+        }
+    }
+
+    fn state_name(&self) -> &'static str {
+        match self.state.get() {
+            State::Filling => "filling",
+            State::Draining => "draining",
+            State::Resetting => "resetting",
+            State::Broken => "broken",
+        }
+    }
 }
 
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Barrier")
+            .field("state", &self.state_name())
             .field("parties", &self.parties)
-            .field("waiting", &self.count.get())
-            .field("broken", &self.broken.get())
+            .field("waiting", &self.n_waiting())
             .finish()
     }
+}
+
+/// Where a [`BarrierWait`] is.
+enum Phase {
+    /// Not yet polled, or woken at the door: (re)try to enter.
+    Arriving,
+    /// Waiting at the door while the barrier drains or resets.
+    AtDoor(Option<WaiterKey>),
+    /// Inside, waiting for the round to trip.
+    Inside(Option<WaiterKey>),
+    /// Returned its result.
+    Done,
 }
 
 /// The future returned by [`Barrier::wait`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
-    key: Option<WaiterKey>,
+    phase: Phase,
 }
 
 impl Future for BarrierWait<'_> {
@@ -119,44 +200,89 @@ impl Future for BarrierWait<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let b = this.barrier;
-        if this.key.is_some() {
-            return b.waiters.poll_notified(&mut this.key, cx.waker());
+        loop {
+            match &mut this.phase {
+                Phase::Done => panic!("BarrierWait polled after it returned"),
+                Phase::AtDoor(key) => match b.door.poll_notified(key, cx.waker()) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(()) => this.phase = Phase::Arriving,
+                },
+                Phase::Inside(key) => {
+                    let out = match b.round.poll_notified(key, cx.waker()) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(out) => out,
+                    };
+                    // Reset or aborted after the round tripped, before this
+                    // task got out: asyncio fails it too.
+                    let out = match b.state.get() {
+                        State::Resetting | State::Broken => Err(BrokenBarrier),
+                        State::Filling | State::Draining => out,
+                    };
+                    this.phase = Phase::Done;
+                    b.leave();
+                    return Poll::Ready(out);
+                }
+                Phase::Arriving => match b.state.get() {
+                    State::Broken => {
+                        this.phase = Phase::Done;
+                        return Poll::Ready(Err(BrokenBarrier));
+                    }
+                    State::Draining | State::Resetting => {
+                        this.phase = Phase::AtDoor(Some(b.door.push(cx.waker().clone())));
+                        return Poll::Pending;
+                    }
+                    State::Filling => {
+                        let arrived = b.count.get() + 1;
+                        b.count.set(arrived);
+                        if arrived < b.parties {
+                            this.phase = Phase::Inside(Some(b.round.push(cx.waker().clone())));
+                            return Poll::Pending;
+                        }
+                        // Last to arrive: trip. Indexes follow arrival order
+                        // among those still waiting (cancelled arrivals left).
+                        b.state.set(State::Draining);
+                        let mut index = 0;
+                        b.round.notify_all(|| {
+                            index += 1;
+                            Ok(index - 1)
+                        });
+                        this.phase = Phase::Done;
+                        b.leave();
+                        return Poll::Ready(Ok(b.parties - 1));
+                    }
+                },
+            }
         }
-        if b.broken.get() {
-            return Poll::Ready(Err(BrokenBarrier));
-        }
-        let arrived = b.count.get() + 1;
-        if arrived < b.parties {
-            b.count.set(arrived);
-            this.key = Some(b.waiters.push(cx.waker().clone()));
-            return Poll::Pending;
-        }
-        // Last to arrive: trip. Indexes follow arrival order among those
-        // still waiting (cancelled arrivals left the list).
-        b.count.set(0);
-        let mut index = 0;
-        b.waiters.notify_all(|| {
-            index += 1;
-            Ok(index - 1)
-        });
-        Poll::Ready(Ok(b.parties - 1))
     }
 }
 
 impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
-        if self.key.is_some() && self.barrier.waiters.remove(&mut self.key).is_none() {
-            // Left before the barrier tripped: no longer arrived.
-            self.barrier.count.set(self.barrier.count.get() - 1);
+        match &mut self.phase {
+            Phase::AtDoor(key) => {
+                // Nothing to pass on: the door opens for everyone at once.
+                self.barrier.door.remove(key);
+            }
+            Phase::Inside(key) => {
+                // Cancelled inside: no longer arrived (before the trip), or
+                // out of the round (after it).
+                self.barrier.round.remove(key);
+                self.barrier.leave();
+            }
+            Phase::Arriving | Phase::Done => {}
         }
     }
 }
 
 impl fmt::Debug for BarrierWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BarrierWait")
-            .field("queued", &self.key.is_some())
-            .finish()
+        let phase = match self.phase {
+            Phase::Arriving => "arriving",
+            Phase::AtDoor(_) => "at the door",
+            Phase::Inside(_) => "inside",
+            Phase::Done => "done",
+        };
+        f.debug_struct("BarrierWait").field("phase", &phase).finish()
     }
 }
 

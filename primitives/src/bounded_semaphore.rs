@@ -41,6 +41,12 @@ impl BoundedSemaphore {
         self.sem.try_acquire()
     }
 
+    /// True if [`acquire`](BoundedSemaphore::acquire) would wait, as
+    /// [`Semaphore::locked`].
+    pub fn locked(&self) -> bool {
+        self.sem.locked()
+    }
+
     /// Permits that could be acquired right now.
     pub fn available_permits(&self) -> usize {
         self.sem.available_permits()

@@ -11,8 +11,16 @@ use crate::waiter_list::{WaiterKey, WaiterList};
 ///
 /// [`acquire`](Semaphore::acquire) waits for a permit and returns a
 /// [`SemaphorePermit`] that gives it back on drop. Waiters are served in FIFO
-/// order; a released permit is handed straight to the oldest waiter, and if
-/// that waiter is cancelled first the permit moves on to the next one.
+/// order, with CPython 3.13's rules, so the order of acquisition is the same
+/// as asyncio's in every interleaving:
+///
+/// * a released permit is set aside for the oldest waiter and wakes it; if
+///   that waiter is cancelled before it runs, the permit goes to the next;
+/// * while a woken waiter has not yet run, the semaphore counts as
+///   [`locked`](Semaphore::locked) even if permits are free, so a newcomer
+///   queues behind it rather than overtaking it;
+/// * a waiter, once it runs, wakes as many of the waiters behind it as there
+///   are free permits.
 ///
 /// # Examples
 ///
@@ -28,10 +36,14 @@ use crate::waiter_list::{WaiterKey, WaiterList};
 /// # });
 /// ```
 pub struct Semaphore {
+    /// Free permits (asyncio's `_value`): neither held nor set aside for a
+    /// woken waiter.
     permits: Cell<usize>,
     /// Highest permit count a returned permit may restore
     /// (`usize::MAX` except for a `BoundedSemaphore`).
     bound: usize,
+    /// Waiters woken with a permit set aside for them that have not run yet.
+    woken: Cell<usize>,
     waiters: WaiterList<()>,
 }
 
@@ -45,35 +57,42 @@ impl Semaphore {
         Semaphore {
             permits: Cell::new(permits),
             bound,
+            woken: Cell::new(0),
             waiters: WaiterList::new(),
         }
     }
 
-    /// Waits for a permit. Strict FIFO: queues behind earlier waiters even if
-    /// a permit is free. Cancel-safe.
+    /// Waits for a permit. Strict FIFO: queues behind earlier waiters (woken
+    /// ones that have not run yet included) even if a permit is free.
+    /// Cancel-safe.
     pub fn acquire(&self) -> Acquire<'_> {
         Acquire { sem: self, key: None }
     }
 
-    /// Takes a permit if one is free (and, as always, nobody is queued).
+    /// Takes a permit if `acquire` would get one without waiting.
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
-        let n = self.permits.get();
-        if n > 0 {
-            self.permits.set(n - 1);
-            Some(SemaphorePermit { sem: self })
-        } else {
-            None
+        if self.locked() {
+            return None;
         }
+        self.permits.set(self.permits.get() - 1);
+        Some(SemaphorePermit { sem: self })
     }
 
-    /// Permits that could be acquired right now without waiting.
+    /// True if [`acquire`](Semaphore::acquire) would wait: no permit is free,
+    /// or other tasks are queued (or woken and about to run) ahead.
+    pub fn locked(&self) -> bool {
+        self.permits.get() == 0 || self.woken.get() > 0 || !self.waiters.is_empty()
+    }
+
+    /// Permits that are free: neither held nor set aside for a woken waiter.
     pub fn available_permits(&self) -> usize {
         self.permits.get()
     }
 
-    /// Number of tasks waiting in [`acquire`](Semaphore::acquire).
+    /// Number of tasks waiting in [`acquire`](Semaphore::acquire) (woken
+    /// ones that have not run yet included).
     pub fn waiters(&self) -> usize {
-        self.waiters.len()
+        self.waiters.len() + self.woken.get()
     }
 
     /// Adds one permit (wakes the oldest waiter if there is one). Useful
@@ -82,19 +101,41 @@ impl Semaphore {
         self.give_back();
     }
 
-    /// Returns one permit: handed to the oldest waiter, or added to the pool
-    /// if that stays within the bound. Returns false if the bound was hit.
-    /// Invariant kept: `permits > 0` implies no waiter is queued.
+    /// Returns one permit and wakes the oldest waiter not yet woken, setting
+    /// the permit aside for it. Returns false if the bound was hit.
     pub(crate) fn give_back(&self) -> bool {
         let n = self.permits.get();
         if n >= self.bound {
             return false;
         }
-        match self.waiters.notify_one(()) {
-            Ok(waker) => waker.wake(),
-            Err(()) => self.permits.set(n + 1),
-        }
+        self.permits.set(n + 1);
+        self.wake_next();
         true
+    }
+
+    /// Sets a free permit aside for the oldest waiter not yet woken and wakes
+    /// it (asyncio's `_wake_up_next`). False if there is no permit or nobody.
+    fn wake_next(&self) -> bool {
+        let n = self.permits.get();
+        if n == 0 {
+            return false;
+        }
+        match self.waiters.notify_one(()) {
+            Ok(waker) => {
+                self.permits.set(n - 1);
+                self.woken.set(self.woken.get() + 1);
+                waker.wake();
+                true
+            }
+            Err(()) => false,
+        }
+    }
+
+    /// A waiter left the queue (with its permit or cancelled): wake as many
+    /// of those behind it as there are free permits, as they may have queued
+    /// behind it only because of FIFO order.
+    fn wake_followers(&self) {
+        while self.wake_next() {}
     }
 }
 
@@ -102,7 +143,7 @@ impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Semaphore")
             .field("permits", &self.permits.get())
-            .field("waiters", &self.waiters.len())
+            .field("waiters", &self.waiters())
             .finish()
     }
 }
@@ -122,16 +163,19 @@ impl<'a> Future for Acquire<'a> {
         let this = self.get_mut();
         let sem = this.sem;
         if this.key.is_none() {
-            let n = sem.permits.get();
-            if n > 0 {
-                sem.permits.set(n - 1);
+            if !sem.locked() {
+                sem.permits.set(sem.permits.get() - 1);
                 return Poll::Ready(SemaphorePermit { sem });
             }
             this.key = Some(sem.waiters.push(cx.waker().clone()));
             return Poll::Pending;
         }
         match sem.waiters.poll_notified(&mut this.key, cx.waker()) {
-            Poll::Ready(()) => Poll::Ready(SemaphorePermit { sem }),
+            Poll::Ready(()) => {
+                sem.woken.set(sem.woken.get() - 1);
+                sem.wake_followers();
+                Poll::Ready(SemaphorePermit { sem })
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -139,10 +183,16 @@ impl<'a> Future for Acquire<'a> {
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        if self.sem.waiters.remove(&mut self.key).is_some() {
-            // A permit was handed to us but never used: pass it on.
-            self.sem.give_back();
+        if self.key.is_none() {
+            return;
         }
+        let sem = self.sem;
+        if sem.waiters.remove(&mut self.key).is_some() {
+            // A permit was set aside for us but never used: free it.
+            sem.woken.set(sem.woken.get() - 1);
+            sem.permits.set(sem.permits.get() + 1);
+        }
+        sem.wake_followers();
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::Waker;
 
 use crate::BoxError;
@@ -40,6 +40,32 @@ struct Children {
 }
 
 impl GroupState {
+    /// This group is being dropped before it finished (its `parent` aborted
+    /// and dropped its body, say): the errors and panic it already collected
+    /// would be lost with it, so they go to the parent group — the errors as
+    /// one nested `ErrorGroup`, as if this group had raised it into the
+    /// parent's body. Without a parent they are dropped with the group.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn hand_up(&self, parent: &Weak<GroupState>) {
+        let Some(parent) = parent.upgrade() else {
+            return;
+        };
+        if let Some(panic) = self.take_panic() {
+            let mut slot = parent.panic.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(panic);
+            }
+        }
+        let errors = self.take_errors();
+        if !errors.is_empty() {
+            parent
+                .errors
+                .borrow_mut()
+                .push(Box::new(crate::ErrorGroup::new(errors)));
+        }
+    }
+
     pub(crate) fn is_aborting(&self) -> bool {
         self.aborting.get()
     }
@@ -115,6 +141,8 @@ impl GroupState {
     /// Like asyncio, where a failed child's done-callback is queued with
     /// `call_soon`: whatever was already due in this tick — other children
     /// that fail too, the body returning its own error — still runs first.
+    #[cold]
+    #[inline(never)]
     fn abort_next_tick(self: &Rc<Self>) {
         if self.aborting.get() || self.abort_queued.replace(true) {
             return;
@@ -122,11 +150,19 @@ impl GroupState {
         let state = self.clone();
         let _ = crate::call_soon(move || {
             state.abort();
+            // Cancel the siblings here, not when the driver next runs: the
+            // driver may be queued behind siblings already runnable, which
+            // must not be polled again (a cancelled task is dropped, not
+            // polled). Those queued before this callback still run first,
+            // as in asyncio.
+            state.cancel_children();
             state.wake_driver();
         });
     }
 
     /// A child failed: keep its error (completion order) and abort.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn child_failed(self: &Rc<Self>, err: BoxError) {
         self.errors.borrow_mut().push(err);
         self.abort_next_tick();
@@ -143,6 +179,8 @@ impl GroupState {
     }
 
     /// A child panicked: keep the payload (unless one came first) and abort.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn child_panicked(self: &Rc<Self>, payload: Panic) {
         let mut panic = self.panic.borrow_mut();
         if panic.is_none() {

@@ -4,11 +4,12 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::Poll;
 
 use super::child::{Child, Release};
 use super::error_group::ErrorGroup;
+use super::nesting::BodyPoll;
 use super::state::GroupState;
 use crate::{BoxError, Task};
 
@@ -72,6 +73,7 @@ where
     let state = Rc::new(GroupState::default());
     let mut driver = Driver {
         state: state.clone(),
+        parent: super::nesting::polling_body(),
         done: false,
     };
     let mut body = pin!(Some(body(TaskGroup { state: state.clone() })));
@@ -87,7 +89,10 @@ where
                 }
             }
         } else if let Some(fut) = body.as_mut().as_pin_mut() {
-            match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            let polling = BodyPoll::enter(&state);
+            let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
+            drop(polling);
+            match polled {
                 Ok(Poll::Pending) => {}
                 Ok(Poll::Ready(result)) => {
                     body.set(None);
@@ -132,9 +137,12 @@ where
     }
 }
 
-/// Cancels everything if the `task_group` future is dropped before it ends.
+/// Cancels everything if the `task_group` future is dropped before it ends,
+/// and hands what the group collected to `parent`.
 struct Driver {
     state: Rc<GroupState>,
+    /// The group whose body this group runs in, if any (see `nesting.rs`).
+    parent: Weak<GroupState>,
     done: bool,
 }
 
@@ -143,6 +151,7 @@ impl Drop for Driver {
         if !self.done {
             self.state.abort();
             self.state.cancel_children();
+            self.state.hand_up(&self.parent);
         }
     }
 }

@@ -11,6 +11,18 @@
 //!   the peer's close, which would never produce another edge;
 //! - a write that took fewer bytes than offered filled the send buffer, so
 //!   the write readiness is forgotten at once.
+//!
+//! The readiness of each direction has a single waker slot, so two tasks
+//! waiting to read one stream (or to write it) would steal each other's
+//! wake-ups and one would hang. The stream's own `read*` / `write*` methods
+//! therefore claim their direction for as long as they run ([`Claim`]); a
+//! second one in the same direction meanwhile fails at once with an
+//! `io::Error` of kind `ResourceBusy` that says so (as asyncio's streams
+//! raise "already waiting"). The `AsyncRead` / `AsyncWrite` impls are
+//! poll-level and cannot tell an abandoned poll from a waiting one, so they
+//! only check for a claim, they make none.
+
+use std::cell::Cell;
 
 use std::io::{self, IoSlice, Read, Write};
 use std::task::{ready, Context, Poll};
@@ -23,6 +35,10 @@ use super::budget::Budget;
 pub(crate) struct StreamIo<S: mio::event::Source> {
     io: IoSource<S>,
     budget: Budget,
+    /// A `read*` method is running.
+    reading: Cell<bool>,
+    /// A `write*` method is running.
+    writing: Cell<bool>,
 }
 
 impl<S: mio::event::Source> StreamIo<S> {
@@ -30,12 +46,97 @@ impl<S: mio::event::Source> StreamIo<S> {
         StreamIo {
             io,
             budget: Budget::default(),
+            reading: Cell::new(false),
+            writing: Cell::new(false),
+        }
+    }
+
+    /// Claims `dir` for one `read*` / `write*` call, or fails if another
+    /// call in that direction is under way.
+    pub(crate) fn claim(&self, dir: Direction) -> io::Result<Claim<'_>> {
+        let flag = self.flag(dir);
+        if flag.replace(true) {
+            return Err(busy(dir));
+        }
+        Ok(Claim { flag })
+    }
+
+    /// Fails if a `read*` / `write*` call in `dir` is under way.
+    fn check_unclaimed(&self, dir: Direction) -> io::Result<()> {
+        if self.flag(dir).get() {
+            return Err(busy(dir));
+        }
+        Ok(())
+    }
+
+    fn flag(&self, dir: Direction) -> &Cell<bool> {
+        match dir {
+            Direction::Read => &self.reading,
+            Direction::Write => &self.writing,
         }
     }
 
     pub(crate) fn get_ref(&self) -> &S {
         self.io.get_ref()
     }
+}
+
+/// A direction of a stream claimed by one `read*` / `write*` call.
+pub(crate) struct Claim<'a> {
+    flag: &'a Cell<bool>,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.flag.set(false);
+    }
+}
+
+#[cold]
+fn busy(dir: Direction) -> io::Error {
+    let what = match dir {
+        Direction::Read => "another task is already reading this stream",
+        Direction::Write => "another task is already writing to this stream",
+    };
+    io::Error::new(
+        io::ErrorKind::ResourceBusy,
+        format!(
+            "{what}: two tasks waiting in the same direction would steal each other's wake-ups; \
+             let one task do all the {}, or hand the data over through a channel",
+            if dir == Direction::Read { "reading" } else { "writing" }
+        ),
+    )
+}
+
+/// Reads into `buf` for a `read` method: claims the direction first.
+pub(crate) async fn read<S>(stream: &StreamIo<S>, buf: &mut [u8]) -> io::Result<usize>
+where
+    S: mio::event::Source,
+    for<'a> &'a S: Read,
+{
+    let _claim = stream.claim(Direction::Read)?;
+    std::future::poll_fn(|cx| poll_read(stream, cx, buf)).await
+}
+
+/// Writes from `buf` for a `write` method: claims the direction first.
+pub(crate) async fn write<S>(stream: &StreamIo<S>, buf: &[u8]) -> io::Result<usize>
+where
+    S: mio::event::Source,
+    for<'a> &'a S: Write,
+{
+    let _claim = stream.claim(Direction::Write)?;
+    std::future::poll_fn(|cx| poll_write(stream, cx, buf)).await
+}
+
+/// Writes several buffers for a `write_vectored` method: claims the
+/// direction first.
+pub(crate) async fn write_vectored<S>(stream: &StreamIo<S>, bufs: &[IoSlice<'_>]) -> io::Result<usize>
+where
+    S: mio::event::Source,
+    for<'a> &'a S: Write,
+{
+    let _claim = stream.claim(Direction::Write)?;
+    std::future::poll_fn(|cx| poll_write_vectored(stream, cx, bufs)).await
 }
 
 /// Reads into `buf`, waiting for readiness if nothing is buffered.
@@ -190,12 +291,50 @@ where
     }
 }
 
+/// `AsyncRead::poll_read`: as [`poll_read`], failing if a `read*` method
+/// is under way.
+pub(crate) fn poll_read_shared<S>(stream: &StreamIo<S>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
+where
+    S: mio::event::Source,
+    for<'a> &'a S: Read,
+{
+    stream.check_unclaimed(Direction::Read)?;
+    poll_read(stream, cx, buf)
+}
+
+/// `AsyncWrite::poll_write`: as [`poll_write`], failing if a `write*`
+/// method is under way.
+pub(crate) fn poll_write_shared<S>(stream: &StreamIo<S>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>
+where
+    S: mio::event::Source,
+    for<'a> &'a S: Write,
+{
+    stream.check_unclaimed(Direction::Write)?;
+    poll_write(stream, cx, buf)
+}
+
+/// `AsyncWrite::poll_write_vectored`: as [`poll_write_vectored`], failing
+/// if a `write*` method is under way.
+pub(crate) fn poll_write_vectored_shared<S>(
+    stream: &StreamIo<S>,
+    cx: &mut Context<'_>,
+    bufs: &[IoSlice<'_>],
+) -> Poll<io::Result<usize>>
+where
+    S: mio::event::Source,
+    for<'a> &'a S: Write,
+{
+    stream.check_unclaimed(Direction::Write)?;
+    poll_write_vectored(stream, cx, bufs)
+}
+
 /// Fills `buf` completely, or fails with `UnexpectedEof`.
 pub(crate) async fn read_exact<S>(stream: &StreamIo<S>, mut buf: &mut [u8]) -> io::Result<()>
 where
     S: mio::event::Source,
     for<'a> &'a S: Read,
 {
+    let _claim = stream.claim(Direction::Read)?;
     while !buf.is_empty() {
         let n = std::future::poll_fn(|cx| poll_read(stream, cx, buf)).await?;
         if n == 0 {
@@ -215,6 +354,7 @@ where
     S: mio::event::Source,
     for<'a> &'a S: Write,
 {
+    let _claim = stream.claim(Direction::Write)?;
     while !buf.is_empty() {
         let n = std::future::poll_fn(|cx| poll_write(stream, cx, buf)).await?;
         if n == 0 {
@@ -240,7 +380,7 @@ macro_rules! impl_async_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::stream_io::poll_read(self.source(), cx, buf)
+                $crate::net::stream_io::poll_read_shared(self.source(), cx, buf)
             }
         }
 
@@ -250,7 +390,7 @@ macro_rules! impl_async_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::stream_io::poll_write(self.source(), cx, buf)
+                $crate::net::stream_io::poll_write_shared(self.source(), cx, buf)
             }
 
             fn poll_write_vectored(
@@ -258,7 +398,7 @@ macro_rules! impl_async_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::stream_io::poll_write_vectored(self.source(), cx, bufs)
+                $crate::net::stream_io::poll_write_vectored_shared(self.source(), cx, bufs)
             }
 
             fn poll_flush(

@@ -4,6 +4,7 @@ use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
+use super::accept::AcceptQueue;
 use evloop_core::reactor::IoSource;
 
 use super::TcpStream;
@@ -31,6 +32,8 @@ use super::TcpStream;
 /// ```
 pub struct TcpListener {
     pub(super) io: IoSource<mio::net::TcpListener>,
+    /// Tasks waiting in `accept`, served in turn.
+    acceptors: AcceptQueue,
 }
 
 impl TcpListener {
@@ -101,12 +104,13 @@ impl TcpListener {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
             io: IoSource::new(mio::net::TcpListener::from_std(listener))?,
+            acceptors: AcceptQueue::default(),
         })
     }
 
     /// Waits for the next connection; returns it with the peer's address.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = super::accept::accept(&self.io, |l| l.accept()).await?;
+        let (stream, addr) = super::accept::accept(&self.io, &self.acceptors, |l| l.accept()).await?;
         Ok((TcpStream::from_mio(stream)?, addr))
     }
 

@@ -5,6 +5,7 @@ use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
+use super::accept::AcceptQueue;
 use evloop_core::reactor::IoSource;
 
 use super::UnixStream;
@@ -35,6 +36,8 @@ use super::UnixStream;
 /// ```
 pub struct UnixListener {
     pub(super) io: IoSource<mio::net::UnixListener>,
+    /// Tasks waiting in `accept`, served in turn.
+    acceptors: AcceptQueue,
 }
 
 impl UnixListener {
@@ -46,6 +49,7 @@ impl UnixListener {
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         Ok(UnixListener {
             io: IoSource::new(mio::net::UnixListener::bind(path)?)?,
+            acceptors: AcceptQueue::default(),
         })
     }
 
@@ -57,12 +61,13 @@ impl UnixListener {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
             io: IoSource::new(mio::net::UnixListener::from_std(listener))?,
+            acceptors: AcceptQueue::default(),
         })
     }
 
     /// Waits for the next connection; returns it with the peer's address.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, addr) = super::accept::accept(&self.io, |l| l.accept()).await?;
+        let (stream, addr) = super::accept::accept(&self.io, &self.acceptors, |l| l.accept()).await?;
         Ok((UnixStream::from_mio(stream)?, addr))
     }
 

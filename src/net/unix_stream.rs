@@ -101,7 +101,7 @@ impl UnixStream {
     /// Reads into `buf`; `Ok(0)` means the peer closed its side (or `buf`
     /// is empty).
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| stream_io::poll_read(&self.io, cx, buf)).await
+        stream_io::read(&self.io, buf).await
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the peer closes
@@ -112,12 +112,12 @@ impl UnixStream {
 
     /// Writes some of `buf`; returns how many bytes the kernel took.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| stream_io::poll_write(&self.io, cx, buf)).await
+        stream_io::write(&self.io, buf).await
     }
 
     /// Writes several buffers with one `writev` call.
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        poll_fn(|cx| stream_io::poll_write_vectored(&self.io, cx, bufs)).await
+        stream_io::write_vectored(&self.io, bufs).await
     }
 
     /// Writes all of `buf`.
