@@ -24,10 +24,10 @@
 //! and `docs/architecture.md` for one tick, step by step.
 
 pub use evloop_core::{
-    advance, all_tasks, call_at, call_later, call_soon, current_task, handle, interval, on_cancel, run, sleep,
-    sleep_until, spawn, spawn_named, time, timeout, timeout_at, timeout_scope, to_thread, try_handle, yield_now,
-    Builder, CallbackHandle, CancelHandle, Elapsed, EventLoop, Interval, LoopClosed, LoopHandle, RemoteTask, Sleep,
-    Task, TaskError, TaskId, TaskInfo, Timeout, TimeoutScope, ToThread, YieldNow,
+    advance, all_tasks, as_cancellation, call_at, call_later, call_soon, current_task, handle, interval, on_cancel,
+    run, sleep, sleep_until, spawn, spawn_named, time, timeout, timeout_at, timeout_scope, to_thread, try_handle,
+    yield_now, Builder, CallbackHandle, CancelHandle, Elapsed, EventLoop, Interval, LoopClosed, LoopHandle, RemoteTask,
+    Sleep, Task, TaskError, TaskId, TaskInfo, Timeout, TimeoutScope, ToThread, YieldNow,
 };
 
 mod compose;

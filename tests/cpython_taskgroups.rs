@@ -445,7 +445,6 @@ async fn test_taskgroup_15() {
 // As test_taskgroup_15, with the group in a task the cancelled task awaits:
 // cancelling `r` must cancel `t` too.
 #[evloop::test]
-#[ignore = "pending loop-core: cancellation propagating into awaited Task handles"]
 async fn test_taskgroup_16() {
     let r = spawn(async move {
         let t = spawn(async move {

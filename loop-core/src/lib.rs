@@ -49,7 +49,7 @@ mod timer;
 
 pub use blocking::{to_thread, ToThread};
 pub use callback::{call_at, call_later, call_soon, CallbackHandle};
-pub use cancel::on_cancel;
+pub use cancel::{as_cancellation, on_cancel};
 pub use remote::{LoopClosed, LoopHandle, RemoteTask};
 pub use runtime::{run, Builder, EventLoop};
 pub use task::{

@@ -29,6 +29,7 @@
 use std::task::Context;
 use std::time::Duration;
 
+use crate::cancel::as_cancellation;
 use crate::core::Core;
 use crate::run_queue::Runnable;
 use crate::task::raw::TaskRef;
@@ -160,7 +161,7 @@ impl Core {
         };
         tasks.set_current(Some((slot, generation)));
         let done = if task.is_cancel_requested() {
-            task.drop_future(TaskError::cancelled());
+            as_cancellation(|| task.drop_future(TaskError::cancelled()));
             true
         } else {
             let waker = task.address().waker();

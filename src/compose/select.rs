@@ -25,18 +25,24 @@ pub enum Branch<A, B> {
 /// when this future is.
 #[doc(hidden)]
 pub async fn select2<A: Future, B: Future>(a: A, b: B) -> Branch<A::Output, B::Output> {
-    let mut a = pin!(a);
-    let mut b = pin!(b);
-    poll_fn(|cx| {
-        if let Poll::Ready(v) = a.as_mut().poll(cx) {
+    let mut a = pin!(Some(a));
+    let mut b = pin!(Some(b));
+    let winner = poll_fn(|cx| {
+        if let Some(Poll::Ready(v)) = a.as_mut().as_pin_mut().map(|a| a.poll(cx)) {
             return Poll::Ready(Branch::This(v));
         }
-        if let Poll::Ready(v) = b.as_mut().poll(cx) {
+        if let Some(Poll::Ready(v)) = b.as_mut().as_pin_mut().map(|b| b.poll(cx)) {
             return Poll::Ready(Branch::Next(v));
         }
         Poll::Pending
     })
-    .await
+    .await;
+    // The losers are cancelled: tasks they were awaiting are cancelled too.
+    crate::as_cancellation(|| {
+        a.set(None);
+        b.set(None);
+    });
+    winner
 }
 
 /// Waits for the first of several futures to finish, drops (cancels) the

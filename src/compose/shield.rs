@@ -44,7 +44,9 @@ use crate::{Task, TaskError};
 #[track_caller]
 pub fn shield<F: Future + 'static>(fut: F) -> Shield<F::Output> {
     Shield {
-        task: crate::spawn(fut),
+        // Detached: dropping the Shield, even as part of a cancellation,
+        // never cancels the shielded task.
+        task: crate::spawn(fut).detached(),
     }
 }
 

@@ -57,8 +57,9 @@ where
         }
     })
     .await;
-    // Cancel the others now, before returning, not whenever this future is dropped.
-    drop(set);
+    // Cancel the others now, before returning, not whenever this future is
+    // dropped: a cancellation, so tasks they await are cancelled too.
+    crate::as_cancellation(|| drop(set));
     result?;
     Ok(out
         .into_iter()

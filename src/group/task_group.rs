@@ -84,7 +84,8 @@ where
         if state.is_aborting() {
             // Cancel the body where it waits.
             if body.is_some() {
-                if let Err(panic) = catch_unwind(AssertUnwindSafe(|| body.set(None))) {
+                let cancel_body = || crate::as_cancellation(|| body.set(None));
+                if let Err(panic) = catch_unwind(AssertUnwindSafe(cancel_body)) {
                     state.panicked(panic);
                 }
             }

@@ -92,8 +92,13 @@ fn run_until_quiet(core: &Core) {
     }
 }
 
-/// Steps 3 and 4.
+/// Steps 3 and 4. All of it is a cancellation: a task handle being awaited
+/// by a future dropped here cancels its task too.
 fn drop_what_is_left(core: &Core) {
+    crate::cancel::as_cancellation(|| drop_in_rounds(core));
+}
+
+fn drop_in_rounds(core: &Core) {
     core.tasks().refuse_new();
     core.inbox().close();
     for _ in 0..CLOSE_ROUNDS {

@@ -13,7 +13,15 @@ use super::raw::{OutputRef, TaskRef};
 /// A spawned task (asyncio's `Task`). Await it for the task's result.
 ///
 /// Dropping the handle *detaches* the task: it keeps running, owned by the
-/// loop. To stop it, call [`cancel`](Task::cancel).
+/// loop. To stop it, call [`cancel`](Task::cancel). One exception, as in
+/// asyncio: a handle that was being awaited (polled, not finished) and is
+/// dropped *as part of a cancellation* — the awaiting task was cancelled, a
+/// `timeout` around it expired, a task group aborted, a `select!` branch
+/// lost, a `try_gather` failed, the loop closed — cancels its task too
+/// (see [`as_cancellation`](crate::as_cancellation)). [`shield`] and
+/// [`Task::detached`] stop that.
+///
+/// [`shield`]: https://docs.rs/evloop/latest/evloop/fn.shield.html
 ///
 /// ```
 /// # use evloop_core as evloop;
@@ -26,12 +34,43 @@ use super::raw::{OutputRef, TaskRef};
 #[must_use = "dropping a Task detaches it; await it, cancel it, or drop it on purpose"]
 pub struct Task<T> {
     output: OutputRef<T>,
+    /// Polled at least once: a drop during a cancellation passes it on.
+    awaited: bool,
+    /// `detached()`: a drop never passes a cancellation on.
+    detached: bool,
 }
 
 impl<T> Task<T> {
     #[inline]
     pub(crate) fn new(output: OutputRef<T>) -> Task<T> {
-        Task { output }
+        Task {
+            output,
+            awaited: false,
+            detached: false,
+        }
+    }
+
+    /// This handle, made never to pass a cancellation on: dropping it
+    /// detaches the task even while the task awaiting it is being cancelled.
+    /// `shield` is built on it.
+    ///
+    /// ```
+    /// # use evloop_core as evloop;
+    /// use std::time::Duration;
+    ///
+    /// evloop::run(async {
+    ///     let worker = evloop::spawn(evloop::sleep(Duration::from_millis(20)));
+    ///     let watch = worker.cancel_handle();
+    ///     let waiter = evloop::spawn(async move { worker.detached().await });
+    ///     evloop::yield_now().await;
+    ///     waiter.cancel(); // drops the detached handle: the worker goes on
+    ///     evloop::sleep(Duration::from_millis(30)).await;
+    ///     assert!(watch.is_finished() && !watch.cancel());
+    /// });
+    /// ```
+    pub fn detached(mut self) -> Task<T> {
+        self.detached = true;
+        self
     }
 
     /// Where the task lives.
@@ -161,12 +200,22 @@ impl fmt::Debug for CancelHandle {
 impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let polled = self.output.poll_output(cx);
         if polled.is_pending() {
             check_same_loop(self.output.task());
+            self.awaited = true;
         }
         polled
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        // A handle being awaited, dropped by a cancellation: cancel inward.
+        if self.awaited && !self.detached && crate::cancel::is_cancelling() {
+            cancel(self.output.task());
+        }
     }
 }
 

@@ -17,6 +17,8 @@ struct ScopeState {
     /// Bumped by `reschedule` so the scope re-arms its timer.
     version: Cell<u64>,
     waker: RefCell<Option<Waker>>,
+    /// The `timeout_scope` returned: its deadline means nothing any more.
+    finished: Cell<bool>,
 }
 
 /// The handle a [`timeout_scope`] body gets: read or move the deadline.
@@ -46,7 +48,17 @@ pub struct TimeoutScope {
 impl TimeoutScope {
     /// Moves the deadline; `None` means never. Takes effect at once, even
     /// while the body is waiting.
+    ///
+    /// # Panics
+    /// Once the scope has finished (its `timeout_scope` returned), as
+    /// asyncio's `Timeout.reschedule` raises: there is nothing left to time.
+    #[track_caller]
     pub fn reschedule(&self, deadline: Option<Instant>) {
+        assert!(
+            !self.state.finished.get(),
+            "TimeoutScope::reschedule called after the scope finished: its timeout_scope has \
+             returned, so there is no body left to time out"
+        );
         self.state.deadline.set(deadline);
         self.state.version.set(self.state.version.get() + 1);
         if let Some(waker) = self.state.waker.borrow().as_ref() {
@@ -90,13 +102,23 @@ pub async fn timeout_scope<T, Fut: Future<Output = T>>(
             expired: Cell::new(false),
             version: Cell::new(0),
             waker: RefCell::new(None),
+            finished: Cell::new(false),
         }),
     };
-    let mut body = pin!(body(scope.clone()));
+    let mut body = pin!(Some(body(scope.clone())));
     let mut timer: Option<(u64, Sleep)> = None;
     let state = &scope.state;
-    poll_fn(|cx| {
-        if let Poll::Ready(v) = body.as_mut().poll(cx) {
+    // Finished however this ends: returned, or dropped (cancelled).
+    struct Finished<'a>(&'a ScopeState);
+    impl Drop for Finished<'_> {
+        fn drop(&mut self) {
+            self.0.finished.set(true);
+        }
+    }
+    let _finished = Finished(state);
+    let result = poll_fn(|cx| {
+        let running = body.as_mut().as_pin_mut().expect("polled after it finished");
+        if let Poll::Ready(v) = running.poll(cx) {
             return Poll::Ready(Ok(v));
         }
         {
@@ -122,5 +144,10 @@ pub async fn timeout_scope<T, Fut: Future<Output = T>>(
             Poll::Pending => Poll::Pending,
         }
     })
-    .await
+    .await;
+    if result.is_err() {
+        // The body is cancelled: what it awaited is too.
+        crate::cancel::as_cancellation(|| body.set(None));
+    }
+    result
 }

@@ -102,7 +102,8 @@ impl<F: Future> Future for Timeout<F> {
         }
         match Pin::new(this.sleep).poll(cx) {
             Poll::Ready(()) => {
-                this.fut.set(None);
+                // The inner future is cancelled: what it awaited is too.
+                crate::cancel::as_cancellation(|| this.fut.set(None));
                 Poll::Ready(Err(Elapsed::new()))
             }
             Poll::Pending => Poll::Pending,
