@@ -122,7 +122,7 @@ impl EventLoop {
     /// clock the wait is virtual: time jumps to the next deadline, at most
     /// `timeout` ahead.
     ///
-    /// After the tick, the backend fd ([`AsRawFd`]) is readable whenever
+    /// After the tick, the backend fd ([`AsRawFd`](std::os::fd::AsRawFd)) is readable whenever
     /// the loop has work: at once if tasks are still queued, when an I/O
     /// event or a message from another thread arrives, and (real clock, on
     /// Linux) at the next timer deadline. A host adds the fd to its own
