@@ -160,19 +160,32 @@ impl Core {
         name: Option<String>,
         spawned_at: &'static Location<'static>,
     ) -> Task<F::Output> {
-        Task::new(self.spawn_raw(future, name, spawned_at).0)
+        Task::new(self.spawn_raw(future, name, false, spawned_at).0)
+    }
+
+    /// Creates the main task (`task/main_task.rs`) and queues its first poll.
+    pub(crate) fn spawn_main<F: Future + 'static>(
+        &self,
+        future: F,
+        spawned_at: &'static Location<'static>,
+    ) -> (OutputRef<F::Output>, Option<TaskAddress>) {
+        self.spawn_raw(future, None, true, spawned_at)
     }
 
     /// `spawn` without the handle: the typed output reference and, unless
     /// the loop refuses new tasks (it is closing), the task's address.
     #[inline]
-    pub(crate) fn spawn_raw<F: Future + 'static>(
+    fn spawn_raw<F: Future + 'static>(
         &self,
         future: F,
         name: Option<String>,
+        main: bool,
         spawned_at: &'static Location<'static>,
     ) -> (OutputRef<F::Output>, Option<TaskAddress>) {
         let (task, output) = TaskRef::allocate(self.tasks.cells(), future, TaskId::next(), name, spawned_at);
+        if main {
+            task.mark_main();
+        }
         self.counters.tasks_spawned.set(self.counters.tasks_spawned.get() + 1);
         let address = self.tasks.insert(task, self.index);
         if let Some(address) = address {

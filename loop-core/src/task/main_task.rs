@@ -79,7 +79,7 @@ impl<'a> MainTask<'a> {
             // SAFETY: it came from a reference.
             future: unsafe { NonNull::new_unchecked(pointer) },
         };
-        let (output, address) = core.spawn_raw(borrowed, Some(MAIN_TASK_NAME.to_string()), spawned_at);
+        let (output, address) = core.spawn_main(borrowed, spawned_at);
         MainTask { core, output, address }
     }
 

@@ -29,6 +29,8 @@
 //!     If the request arrives during the poll that completes the task, the
 //!     output is dropped and the task ends cancelled all the same (asyncio
 //!     does this): `cancel()` returning true always means "cancelled".
+//!   - `MAIN`: the loop's main task (`main_task.rs`), named `"main"`
+//!     without a name allocation.
 //! * **The stage** is only touched through the vtable functions below, each
 //!   of which runs with exclusive access: the loop thread is the only thread
 //!   that can hold a `TaskRef`, and `RUNNING` rules out re-entrancy.
@@ -54,6 +56,7 @@ use super::id::TaskId;
 const RUNNING: u8 = 1;
 const COMPLETE: u8 = 2;
 const CANCEL_REQUESTED: u8 = 4;
+const MAIN: u8 = 8;
 
 /// Functions that know the concrete future type of a cell.
 struct VTable {
@@ -214,8 +217,15 @@ impl TaskRef {
     pub(crate) fn name(&self) -> String {
         match &self.header().name {
             Some(name) => name.to_string(),
+            None if self.has(MAIN) => super::main_task::MAIN_TASK_NAME.to_string(),
             None => format!("Task-{}", self.header().id),
         }
+    }
+
+    /// Marks the loop's main task (named "main").
+    #[inline]
+    pub(crate) fn mark_main(&self) {
+        self.set(MAIN);
     }
 
     /// Where `spawn` was called for this task.
