@@ -4,7 +4,7 @@
 //!
 //! | file | what it holds |
 //! |---|---|
-//! | `ready.rs` | per-child wakers and the list of woken children (unsafe, protocol in its doc) |
+//! | `woken.rs` | per-child wakers and the list of woken children (unsafe, protocol in its doc) |
 //! | `set.rs` | `FutureSet`: many futures polled in place, in rounds |
 //! | `gather.rs`, `try_gather.rs` | results in input order |
 //! | `join.rs` | `join!` / `try_join!` for futures of different types |
@@ -16,12 +16,12 @@
 mod as_completed;
 mod gather;
 mod join;
-mod ready;
 mod select;
 mod set;
 mod shield;
 mod try_gather;
 mod wait;
+mod woken;
 
 pub use as_completed::{as_completed, AsCompleted};
 pub use gather::gather;

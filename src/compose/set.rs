@@ -1,5 +1,5 @@
 //! `FutureSet`: many futures of one type, polled in place, each only when
-//! its own waker fired (see `ready.rs`).
+//! its own waker fired (see `woken.rs`).
 //!
 //! The futures live in one boxed slice that is pinned and never moves or
 //! grows; a finished future is dropped in place at once. Polling is done in
@@ -14,14 +14,14 @@ use std::ops::Range;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::ready::ReadyList;
+use super::woken::WokenList;
 
 pub(crate) struct FutureSet<F> {
     slots: Pin<Box<[Option<F>]>>,
-    ready: ReadyList,
+    woken: WokenList,
     /// Children never polled yet: the first round polls them in order.
     fresh: Range<u32>,
-    /// The current round: indices taken from the ready list, and how far
+    /// The current round: indices taken from the woken list, and how far
     /// through them we are.
     batch: Vec<u32>,
     cursor: usize,
@@ -47,7 +47,7 @@ impl<F: Future> FutureSet<F> {
         let n = slots.len();
         FutureSet {
             slots: Box::into_pin(slots),
-            ready: ReadyList::new(n),
+            woken: WokenList::new(n),
             fresh: 0..n as u32,
             batch: Vec::new(),
             cursor: 0,
@@ -81,7 +81,7 @@ impl<F: Future> FutureSet<F> {
     fn poll_child(&mut self, i: usize) -> Option<F::Output> {
         let mut slot = Self::slot(&mut self.slots, i);
         let fut = slot.as_mut().as_pin_mut()?;
-        let out = self.ready.poll_with(i, |cx| fut.poll(cx));
+        let out = self.woken.poll_with(i, |cx| fut.poll(cx));
         match out {
             Poll::Ready(v) => {
                 slot.set(None);
@@ -100,13 +100,13 @@ impl<F: Future> FutureSet<F> {
     /// waker (`cx`) fires when a child is woken.
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>, round: &mut Round) -> Poll<Option<(usize, F::Output)>> {
         if self.remaining == 0 {
-            self.ready.unregister();
+            self.woken.unregister();
             return Poll::Ready(None);
         }
         if round.may_start {
             // First call of this parent poll, before taking anything: a wake
             // from now on wakes this waker.
-            self.ready.register(cx.waker());
+            self.woken.register(cx.waker());
         }
         loop {
             let next = if let Some(i) = self.fresh.next() {
@@ -120,7 +120,7 @@ impl<F: Future> FutureSet<F> {
                 round.may_start = false;
                 self.batch.clear();
                 self.cursor = 0;
-                self.ready.take_into(&mut self.batch);
+                self.woken.take_into(&mut self.batch);
                 if self.batch.is_empty() {
                     return Poll::Pending;
                 }
@@ -130,7 +130,7 @@ impl<F: Future> FutureSet<F> {
             };
             if let Some(v) = self.poll_child(next as usize) {
                 if self.remaining == 0 {
-                    self.ready.unregister();
+                    self.woken.unregister();
                 }
                 return Poll::Ready(Some((next as usize, v)));
             }

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use super::ready::ReadyList;
+use super::woken::WokenList;
 use crate::Task;
 
 /// When [`wait`] returns.
@@ -68,14 +68,14 @@ async fn wait_inner<T>(
     timeout: Option<Duration>,
 ) -> (Vec<Task<T>>, Vec<Task<T>>) {
     let n = tasks.len();
-    let mut ready = ReadyList::new(n);
+    let mut woken = WokenList::new(n);
     let mut deadline = timeout.map(crate::sleep);
     let mut seen_done = vec![false; n];
     let mut done = 0;
     let mut batch: Vec<u32> = (0..n as u32).collect();
     poll_fn(|cx| {
-        ready.register(cx.waker());
-        ready.take_into(&mut batch);
+        woken.register(cx.waker());
+        woken.take_into(&mut batch);
         for i in batch.drain(..) {
             let i = i as usize;
             if seen_done[i] {
@@ -88,7 +88,7 @@ async fn wait_inner<T>(
             }
             // Unfinished, so this only registers the task's own waker as its
             // joiner's: it cannot take the output.
-            let polled = ready.poll_with(i, |cx| Pin::new(&mut tasks[i]).poll(cx));
+            let polled = woken.poll_with(i, |cx| Pin::new(&mut tasks[i]).poll(cx));
             debug_assert!(polled.is_pending());
         }
         let satisfied = match when {
@@ -104,6 +104,6 @@ async fn wait_inner<T>(
         }
     })
     .await;
-    ready.unregister();
+    woken.unregister();
     tasks.into_iter().partition(|t| t.is_finished())
 }

@@ -1,4 +1,5 @@
-//! `ReadyList`: one waker per child, so that a wake polls only that child.
+//! `WokenList`: one waker per child, so that a wake polls only that child
+//! (the list of children woken since the parent last looked).
 //!
 //! Composing futures over many children (`gather`, `try_gather`,
 //! `as_completed`, `wait`) must not rescan every child on every wake, or
@@ -15,7 +16,7 @@
 //!   node points back at its `Shared`. A cloned waker owns one strong count
 //!   of that `Arc` (taken in `clone`, given back in `drop` and `wake`), so the
 //!   node outlives every waker that names it.
-//! * The parent polls a child with a *borrowed* waker ([`ReadyList::poll_with`]):
+//! * The parent polls a child with a *borrowed* waker ([`WokenList::poll_with`]):
 //!   built on the stack from the node's address, never dropped (so it takes
 //!   and returns no count) and valid because the parent itself holds the
 //!   `Arc` for the whole poll.
@@ -140,18 +141,18 @@ unsafe fn drop_waker(data: *const ()) {
 }
 
 /// The parent's side: per-child wakers and the list of woken children.
-pub(crate) struct ReadyList {
+pub(crate) struct WokenList {
     shared: Arc<Shared>,
     /// The waker last registered, to skip the mutex when it has not changed.
     registered: Option<Waker>,
 }
 
-impl ReadyList {
+impl WokenList {
     /// A list for `n` children, indices `0..n`.
     ///
     /// # Panics
     /// If `n` does not fit below `u32::MAX`.
-    pub(crate) fn new(n: usize) -> ReadyList {
+    pub(crate) fn new(n: usize) -> WokenList {
         assert!(n < NIL as usize, "evloop: too many futures in one set ({n})");
         let shared = Arc::new_cyclic(|weak| {
             let me = weak.as_ptr();
@@ -168,7 +169,7 @@ impl ReadyList {
                     .collect(),
             }
         });
-        ReadyList {
+        WokenList {
             shared,
             registered: None,
         }
@@ -231,9 +232,9 @@ impl ReadyList {
     }
 }
 
-impl std::fmt::Debug for ReadyList {
+impl std::fmt::Debug for WokenList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadyList")
+        f.debug_struct("WokenList")
             .field("children", &self.shared.nodes.len())
             .finish_non_exhaustive()
     }
@@ -255,7 +256,7 @@ mod tests {
     #[test]
     fn wakes_are_deduplicated_kept_in_order_and_wake_the_parent_once() {
         let parent = Arc::new(CountWakes(AtomicUsize::new(0)));
-        let mut list = ReadyList::new(5);
+        let mut list = WokenList::new(5);
         list.register(&Waker::from(parent.clone()));
         list.wake(3);
         list.wake(1);
@@ -279,7 +280,7 @@ mod tests {
 
     #[test]
     fn cloned_wakers_keep_the_list_alive_and_work_from_other_threads() {
-        let mut list = ReadyList::new(3);
+        let mut list = WokenList::new(3);
         let parent = Arc::new(CountWakes(AtomicUsize::new(0)));
         list.register(&Waker::from(parent.clone()));
         let wakers: Vec<Waker> = (0..3).map(|i| list.poll_with(i, |cx| cx.waker().clone())).collect();
