@@ -27,6 +27,7 @@ use std::task::Context;
 use std::time::Duration;
 
 use crate::core::Core;
+use crate::monitor::recorder::Ran;
 use crate::run_queue::Runnable;
 use crate::task::raw::TaskRef;
 use crate::task::TaskError;
@@ -110,8 +111,8 @@ impl Core {
                     counters.wakes_remote.set(counters.wakes_remote.get() + 1);
                     self.wake(slot, generation);
                 }
-                crate::remote::RemoteMsg::Call(f) => {
-                    let cell = crate::callback::CallbackCell::new(f, None);
+                crate::remote::RemoteMsg::Call(f, at) => {
+                    let cell = crate::callback::CallbackCell::new(f, None, at);
                     self.run_queue().borrow_mut().push_back(Runnable::Callback(cell));
                 }
                 crate::remote::RemoteMsg::Stop => self.request_stop(),
@@ -133,12 +134,19 @@ impl Core {
             match entry {
                 Runnable::Task { slot, generation } => self.run_task(slot, generation),
                 Runnable::Callback(cell) => {
-                    if cell.run() {
+                    if let Some(m) = monitor {
+                        m.starting(Ran::Callback(&cell));
+                    }
+                    let ran = cell.run();
+                    if ran {
                         let counters = self.counters();
                         counters.callbacks_run.set(counters.callbacks_run.get() + 1);
                     }
                     if let Some(m) = monitor {
-                        m.stamp();
+                        match ran {
+                            true => m.ended(Ran::Callback(&cell)),
+                            false => m.stamp(),
+                        }
                     }
                 }
             }
@@ -161,9 +169,13 @@ impl Core {
             let waker = task.address().waker();
             let counters = self.counters();
             counters.polls.set(counters.polls.get() + 1);
+            let monitor = self.monitor();
+            if let Some(m) = monitor {
+                m.starting(Ran::Task(&task));
+            }
             let done = task.poll(&mut Context::from_waker(&waker));
-            if let Some(m) = self.monitor() {
-                m.polled(&task);
+            if let Some(m) = monitor {
+                m.ended(Ran::Task(&task));
             }
             done
         };

@@ -15,18 +15,28 @@
 //! * [`lag_monitor`], [`dump_tasks`], and a Chrome trace (`trace_file`) that
 //!   Perfetto opens.
 
+mod beacon;
+mod capture;
 pub(crate) mod coarse_clock;
 mod dump;
+mod flush;
 pub(crate) mod histogram;
 mod lag;
 pub(crate) mod recorder;
 mod slow_poll;
+mod stall;
 pub(crate) mod stamp;
 pub(crate) mod stats;
+mod symbols;
+mod tasks;
 mod trace;
+mod watchdog;
 
 pub use dump::dump_tasks;
+pub use flush::flush_trace;
 pub use histogram::Summary;
 pub use lag::lag_monitor;
-pub use slow_poll::SlowPoll;
+pub use slow_poll::{PollKind, SlowPoll};
+pub use stall::Stall;
 pub use stats::{stats, LoopStats};
+pub use tasks::{tasks, TaskSnapshot, TaskState};
