@@ -156,6 +156,7 @@ examples! {
         "lag monitor: the loop was", "idle-sleeper", "== loop stats", "slept 3600s of virtual time",
         "tour finished in",
     ]),
+    top: custom(draws_a_frame_of_its_demo_loop),
     trace_timeline: custom(writes_a_trace_and_its_timeline),
     worker_pool: prints(&["all 20 jobs processed:", "(data_19) on worker", "workers stopped; unfinished tasks: 0"]),
 }
@@ -301,6 +302,19 @@ fn answers_an_http_get(name: &'static str) {
         server.fail(format!("answered a GET with {response:?}"));
     }
     server.stop();
+}
+
+/// top: with `--demo --once`, serves a demo loop on a socket, attaches to
+/// it and prints one frame: the rates, the histograms and a row per task.
+fn draws_a_frame_of_its_demo_loop(name: &'static str) {
+    let mut example = Example::start(name, &["--demo", "--once"]);
+    example.expect_success();
+    example.expect_printed(&["evloop top", "ticks/s", "poll time", "spawned at", "main"]);
+    for task in ["ticker", "cpu-burst", "yielder", "idle", "monitor::serve"] {
+        if !example.printed.contains(task) {
+            example.fail(format!("drew no row for the `{task}` task"));
+        }
+    }
 }
 
 /// trace_timeline: writes the JSON trace and the SVG where it is told (a
