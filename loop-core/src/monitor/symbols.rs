@@ -28,7 +28,7 @@ pub(crate) fn symbolize(frames: &[usize]) -> Option<String> {
         let addr = if i == 0 { ip } else { ip.saturating_sub(1) };
         let mut found = false;
         backtrace::resolve(addr as *mut std::ffi::c_void, |symbol| {
-            let name = symbol.name().map_or_else(|| format!("{ip:#x}"), |n| n.to_string());
+            let name = symbol.name().map_or_else(|| format!("{ip:#x}"), |n| format!("{n:#}"));
             let place = match (symbol.filename(), symbol.lineno()) {
                 (Some(file), Some(line)) => Some(format!("{}:{line}", file.display())),
                 _ => None,
@@ -52,12 +52,25 @@ pub(crate) fn symbolize(frames: &[usize]) -> Option<String> {
         }
         lines.drain(..end);
     }
+    // Keep what the poll called: stop at the loop's own frames (the task
+    // cell's poll or the callback's run), when they can be recognised.
+    let below = lines.iter().position(|(name, _)| {
+        name.starts_with("evloop_core::task::raw::poll_cell")
+            || name.starts_with("evloop_core::callback::CallbackCell::run")
+    });
+    let cut = below.is_some();
+    if let Some(below) = below {
+        lines.truncate(below);
+    }
     let mut out = String::new();
     for (i, (name, place)) in lines.iter().enumerate() {
         let _ = writeln!(out, "{i:>4}: {name}");
         if let Some(place) = place {
             let _ = writeln!(out, "          at {place}");
         }
+    }
+    if cut {
+        out.push_str("      (then the loop's own frames: the poll, the tick, block_on)\n");
     }
     Some(out)
 }
