@@ -455,26 +455,32 @@ fn main() {
     // The mistake: the main task waits, on the loop's own thread, for an
     // answer only a task of this loop can send. Unbounded it would hang
     // silently; the watchdog reports it while it is stuck (bounded here).
+    let report = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let lines = report.clone();
     let lp = evloop::EventLoop::builder()
         .stall_threshold(Duration::from_millis(100))
-        .on_stall(|stall| {
-            println!("  {}", stall.to_string().lines().next().unwrap_or_default());
+        .on_stall(move |stall| {
+            let mut lines = lines.lock().unwrap();
+            lines.push(stall.to_string().lines().next().unwrap_or_default().to_string());
             // The frames of this program: the line that blocks is among them.
             for line in stall.backtrace().unwrap_or_default().lines() {
                 if line.contains("tour") {
-                    println!("    {}", line.trim());
+                    lines.push(format!("  {}", line.trim()));
                 }
             }
         })
         .build()
         .unwrap();
-    lp.block_on(async {
+    let got = lp.block_on(async {
         let (tx, rx) = std::sync::mpsc::channel();
         let _answer = evloop::spawn(async move { tx.send("answer").unwrap() });
-        let got = rx.recv_timeout(Duration::from_millis(400)); // blocks the loop: the task never runs
-        println!("  the blocked wait gave up: {got:?}");
+        rx.recv_timeout(Duration::from_millis(400)) // blocks the loop: the task never runs
     });
-    drop(lp);
+    drop(lp); // joins the watchdog: its report is complete
+    println!("  the blocked wait gave up: {got:?}; meanwhile the watchdog reported:");
+    for line in report.lock().unwrap().iter() {
+        println!("  {line}");
+    }
 
     section("a paused clock: an hour of virtual time");
     let lp = evloop::EventLoop::builder().paused_clock(true).build().unwrap();

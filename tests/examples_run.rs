@@ -154,7 +154,7 @@ examples! {
         "SIGUSR1 raised by the process arrived as an await", "ran on Some(\"evloop-blocking\")", "the loop ticked 4 times meanwhile",
         "spawned and joined 100,000 tasks (sum 4999950000)", "slow poll: Executing task 'blocker'",
         "lag monitor: the loop was", "idle-sleeper", "== loop stats",
-        "the loop is stalled: 'main' has been running for", "the blocked wait gave up: Err(Timeout)",
+        "the blocked wait gave up: Err(Timeout)", "the loop is stalled: 'main' has been running for",
         "slept 3600s of virtual time",
         "tour finished in",
     ]),
