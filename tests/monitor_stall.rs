@@ -76,6 +76,19 @@ fn polls_shorter_than_the_threshold_are_never_reported() {
 }
 
 #[test]
+fn a_cancelled_callback_followed_by_idling_is_not_a_stall() {
+    let (lp, reports) = watched(Duration::from_millis(50));
+    lp.block_on(async {
+        // The cancelled entry is the last one the next tick pops (and
+        // skips); then the loop idles in epoll_wait.
+        evloop::call_soon(|| ()).cancel();
+        evloop::sleep(Duration::from_millis(400)).await;
+    });
+    drop(lp);
+    assert!(reports.lock().unwrap().is_empty(), "{:?}", reports.lock().unwrap());
+}
+
+#[test]
 fn a_stuck_callback_is_reported_as_a_callback() {
     let (lp, reports) = watched(Duration::from_millis(100));
     lp.block_on(async {

@@ -134,10 +134,9 @@ impl Core {
             match entry {
                 Runnable::Task { slot, generation } => self.run_task(slot, generation),
                 Runnable::Callback(cell) => {
-                    if let Some(m) = monitor {
-                        m.starting(Ran::Callback(&cell));
-                    }
+                    let running = monitor.and_then(|m| m.starting(Ran::Callback(&cell)));
                     let ran = cell.run();
+                    drop(running);
                     if ran {
                         let counters = self.counters();
                         counters.callbacks_run.set(counters.callbacks_run.get() + 1);
@@ -170,10 +169,9 @@ impl Core {
             let counters = self.counters();
             counters.polls.set(counters.polls.get() + 1);
             let monitor = self.monitor();
-            if let Some(m) = monitor {
-                m.starting(Ran::Task(&task));
-            }
+            let running = monitor.and_then(|m| m.starting(Ran::Task(&task)));
             let done = task.poll(&mut Context::from_waker(&waker));
+            drop(running);
             if let Some(m) = monitor {
                 m.ended(Ran::Task(&task));
             }

@@ -6,7 +6,9 @@
 //!
 //! * before a poll or a callback: `running`, a tagged pointer to the task
 //!   cell or the callback cell, then `state = 2n + 1` for the n-th run;
-//! * after it: `state = 2n + 2`.
+//! * after it: `state = 2n + 2`, when the [`Running`] guard is dropped —
+//!   also when the run unwinds, and whether or not a cancelled callback
+//!   ran at all — so an odd state never names a cell that is gone.
 //!
 //! The watchdog thread only ever reads `state`: an odd value that stays the
 //! same for longer than the threshold is a stall. It never dereferences
@@ -60,29 +62,31 @@ impl Beacon {
         }
     }
 
-    /// A poll of `task` starts.
+    /// A poll of `task` starts; it ends when the guard is dropped, also
+    /// if the poll unwinds, so `running` never outlives the cell's owner.
     #[inline]
-    pub(crate) fn begin_task(&self, task: &TaskRef) {
-        self.begin(task.as_raw().cast_mut());
+    pub(crate) fn begin_task<'a>(&'a self, task: &'a TaskRef) -> Running<'a> {
+        self.begin(task.as_raw().cast_mut())
     }
 
-    /// A callback starts.
+    /// A callback starts; it ends when the guard is dropped.
     #[inline]
-    pub(crate) fn begin_callback(&self, cell: &CallbackCell) {
+    pub(crate) fn begin_callback<'a>(&'a self, cell: &'a CallbackCell) -> Running<'a> {
         let tagged = (cell as *const CallbackCell as usize) | CALLBACK_TAG;
-        self.begin(tagged as *mut ());
+        self.begin(tagged as *mut ())
     }
 
     #[inline]
-    fn begin(&self, running: *mut ()) {
+    fn begin(&self, running: *mut ()) -> Running<'_> {
         let n = self.count.0.get();
         self.running.store(running, Ordering::Release);
         self.state.store(2 * n + 1, Ordering::Release);
+        Running { beacon: self }
     }
 
     /// The poll or callback that began last has ended.
     #[inline]
-    pub(crate) fn end(&self) {
+    fn end(&self) {
         let n = self.count.0.get() + 1;
         self.count.0.set(n);
         self.state.store(2 * n, Ordering::Release);
@@ -110,5 +114,19 @@ impl Beacon {
     #[cfg(unix)]
     pub(crate) fn thread(&self) -> libc::pthread_t {
         self.thread
+    }
+}
+
+/// A run in progress: dropping it (at the end of the poll, or while
+/// unwinding from it) marks it ended. It borrows the task or callback cell,
+/// so the cell outlives the odd state that names it.
+pub(crate) struct Running<'a> {
+    beacon: &'a Beacon,
+}
+
+impl Drop for Running<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.beacon.end();
     }
 }

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
+use super::beacon::Running;
 use super::coarse_clock::{self, CoarseClock};
 use super::histogram::{Histogram, Summary};
 use super::slow_poll::{PollKind, SlowPoll, CALLBACK_NAME};
@@ -224,24 +225,21 @@ impl Monitor {
         }
     }
 
-    /// A poll of `task` or a callback is about to run (the watchdog's beacon).
+    /// A poll of a task or a callback is about to run: tells the watchdog,
+    /// if there is one, until the returned guard is dropped.
     #[inline]
-    pub(crate) fn starting(&self, ran: Ran<'_>) {
-        if let Some(w) = &self.watchdog {
-            match ran {
-                Ran::Task(task) => w.beacon().begin_task(task),
-                Ran::Callback(cell) => w.beacon().begin_callback(cell),
-            }
-        }
+    pub(crate) fn starting<'a>(&'a self, ran: Ran<'a>) -> Option<Running<'a>> {
+        let beacon = self.watchdog.as_ref()?.beacon();
+        Some(match ran {
+            Ran::Task(task) => beacon.begin_task(task),
+            Ran::Callback(cell) => beacon.begin_callback(cell),
+        })
     }
 
     /// A poll of a task, or a callback, ended now; it began at the previous
     /// stamp.
     #[inline]
     pub(crate) fn ended(&self, ran: Ran<'_>) {
-        if let Some(w) = &self.watchdog {
-            w.beacon().end();
-        }
         if let Some(p) = &self.precise {
             let start = p.last.get();
             let end = stamp::now();
