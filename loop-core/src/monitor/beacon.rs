@@ -1,106 +1,113 @@
 //! What the loop thread is running right now, published for the stall
-//! watchdog (`watchdog.rs`).
+//! watchdog (`watchdog.rs`) in one atomic word.
 //!
-//! The loop writes, with plain stores (`Release` is a plain `mov` on
-//! x86_64):
+//! The word packs a 16-bit run number, the address of the task cell or
+//! callback cell being run (48 bits: user-space addresses on the 64-bit
+//! targets evloop runs on), and two flag bits the cells' 8-byte alignment
+//! leaves free: "running" and "a callback". The loop writes it with one
+//! plain store before a poll or a callback (a new run number, the
+//! address, running) and one after (running and the address cleared):
+//! `Release` stores are plain `mov`s on x86_64.
 //!
-//! * before a poll or a callback: `running`, a tagged pointer to the task
-//!   cell or the callback cell, then `state = 2n + 1` for the n-th run;
-//! * after it: `state = 2n + 2`, when the [`Running`] guard is dropped —
-//!   also when the run unwinds, and whether or not a cancelled callback
-//!   ran at all — so an odd state never names a cell that is gone.
-//!
-//! The watchdog thread only ever reads `state`: an odd value that stays the
-//! same for longer than the threshold is a stall. It never dereferences
-//! `running`; the loop thread's own signal handler does (`stack.rs`), and
-//! only after checking that `state` still names the run the watchdog saw —
-//! it runs on the loop thread, in the middle of that run, so the cell the
-//! pointer names is kept alive by the frame it interrupted.
+//! The watchdog thread only compares words: a word with the running bit
+//! that stays the same for longer than the threshold is a stall (the run
+//! number tells two consecutive polls of one task apart). It never
+//! dereferences the address; the loop thread's own signal handler does
+//! (`capture.rs`), and only after checking that the word still is the
+//! one the watchdog saw — it runs on the loop thread, inside that run, so
+//! the cell is kept alive by the frame it interrupted. The run ends when
+//! the [`Running`] guard is dropped — after the poll, while unwinding from
+//! it, and for a cancelled callback that never ran — so a word with the
+//! running bit never names a cell that is gone.
 
-use std::cell::Cell;
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::callback::CallbackCell;
 use crate::task::raw::TaskRef;
 
-/// The low bit of `running`: the pointer is a `CallbackCell`, not a task.
-pub(crate) const CALLBACK_TAG: usize = 1;
+/// Set while a poll or a callback runs.
+const RUNNING: u64 = 0b10;
+/// Set when the address is a `CallbackCell`'s.
+const CALLBACK: u64 = 0b01;
+/// The address bits (the two flags included).
+const ADDRESS: u64 = (1 << 48) - 1;
 
-pub(crate) struct Beacon {
-    /// 2n + 1 while the n-th poll or callback runs; even between them.
-    state: AtomicU64,
-    /// The task cell (untagged) or callback cell (tagged) being run.
-    running: AtomicPtr<()>,
-    /// The main task's id, 0 before it starts.
-    main_id: AtomicU64,
-    /// Runs so far; only the loop thread touches it.
-    count: LoopOnly,
-    /// The loop thread, for the signal that captures its stack.
-    #[cfg(unix)]
-    thread: libc::pthread_t,
+/// What a published word says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Published {
+    /// A task's poll; the address of its cell (0 if it did not fit).
+    Task(usize),
+    /// A callback; the address of its cell (0 if it did not fit).
+    Callback(usize),
 }
 
-/// A counter only the loop thread reads and writes.
-struct LoopOnly(Cell<u64>);
+/// Reads a word: `None` between runs.
+pub(crate) fn decode(word: u64) -> Option<Published> {
+    if word & RUNNING == 0 {
+        return None;
+    }
+    let address = (word & ADDRESS & !(RUNNING | CALLBACK)) as usize;
+    Some(match word & CALLBACK {
+        0 => Published::Task(address),
+        _ => Published::Callback(address),
+    })
+}
 
-// SAFETY: the `Beacon` is shared with the watchdog thread through an `Arc`,
-// but `count` is only ever touched by the loop thread (`begin`/`end`), which
-// is the thread that created the beacon.
-unsafe impl Sync for LoopOnly {}
+pub(crate) struct Beacon {
+    word: AtomicU64,
+    /// The main task's id, 0 before it starts.
+    main_id: AtomicU64,
+    /// The loop thread, for the signal that captures its stack.
+    thread: libc::pthread_t,
+}
 
 impl Beacon {
     /// A beacon for the calling thread's loop.
     pub(crate) fn new() -> Beacon {
         Beacon {
-            state: AtomicU64::new(0),
-            running: AtomicPtr::new(std::ptr::null_mut()),
+            word: AtomicU64::new(0),
             main_id: AtomicU64::new(0),
-            count: LoopOnly(Cell::new(0)),
             // SAFETY: pthread_self has no preconditions.
-            #[cfg(unix)]
             thread: unsafe { libc::pthread_self() },
         }
     }
 
-    /// A poll of `task` starts; it ends when the guard is dropped, also
-    /// if the poll unwinds, so `running` never outlives the cell's owner.
+    /// A poll of `task` starts; it ends when the guard is dropped.
     #[inline]
     pub(crate) fn begin_task<'a>(&'a self, task: &'a TaskRef) -> Running<'a> {
-        self.begin(task.as_raw().cast_mut())
+        self.begin(task.as_raw() as u64)
     }
 
     /// A callback starts; it ends when the guard is dropped.
     #[inline]
     pub(crate) fn begin_callback<'a>(&'a self, cell: &'a CallbackCell) -> Running<'a> {
-        let tagged = (cell as *const CallbackCell as usize) | CALLBACK_TAG;
-        self.begin(tagged as *mut ())
+        self.begin(cell as *const CallbackCell as u64 | CALLBACK)
     }
 
     #[inline]
-    fn begin(&self, running: *mut ()) -> Running<'_> {
-        let n = self.count.0.get();
-        self.running.store(running, Ordering::Release);
-        self.state.store(2 * n + 1, Ordering::Release);
+    fn begin(&self, address: u64) -> Running<'_> {
+        // An address that does not fit is published as 0: the stall is
+        // still reported, without the task's name.
+        let address = if address & !ADDRESS == 0 {
+            address
+        } else {
+            address & CALLBACK
+        };
+        let run = (self.word.load(Ordering::Relaxed) >> 48).wrapping_add(1) << 48;
+        self.word.store(run | address | RUNNING, Ordering::Release);
         Running { beacon: self }
     }
 
-    /// The poll or callback that began last has ended.
     #[inline]
     fn end(&self) {
-        let n = self.count.0.get() + 1;
-        self.count.0.set(n);
-        self.state.store(2 * n, Ordering::Release);
+        let word = self.word.load(Ordering::Relaxed);
+        self.word.store(word & !ADDRESS, Ordering::Release);
     }
 
-    /// Odd while something runs (see the module doc).
-    pub(crate) fn state(&self) -> u64 {
-        self.state.load(Ordering::Acquire)
-    }
-
-    /// The tagged pointer of what runs; only for the loop thread's signal
-    /// handler (module doc).
-    pub(crate) fn running(&self) -> *mut () {
-        self.running.load(Ordering::Acquire)
+    /// The published word (module doc).
+    #[inline]
+    pub(crate) fn word(&self) -> u64 {
+        self.word.load(Ordering::Acquire)
     }
 
     pub(crate) fn set_main_id(&self, id: u64) {
@@ -111,15 +118,13 @@ impl Beacon {
         self.main_id.load(Ordering::Relaxed)
     }
 
-    #[cfg(unix)]
     pub(crate) fn thread(&self) -> libc::pthread_t {
         self.thread
     }
 }
 
-/// A run in progress: dropping it (at the end of the poll, or while
-/// unwinding from it) marks it ended. It borrows the task or callback cell,
-/// so the cell outlives the odd state that names it.
+/// A run in progress: dropping it marks it ended. It borrows the task or
+/// callback cell, so the cell outlives the word that names it.
 pub(crate) struct Running<'a> {
     beacon: &'a Beacon,
 }
@@ -128,5 +133,30 @@ impl Drop for Running<'_> {
     #[inline]
     fn drop(&mut self) {
         self.beacon.end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_round_trip_and_runs_differ() {
+        let beacon = Beacon::new();
+        assert_eq!(decode(beacon.word()), None);
+        let first = beacon.begin(0x7f00_1234_5678);
+        let w1 = beacon.word();
+        assert_eq!(decode(w1), Some(Published::Task(0x7f00_1234_5678)));
+        drop(first);
+        assert_eq!(decode(beacon.word()), None);
+        let again = beacon.begin(0x7f00_1234_5678);
+        assert_ne!(beacon.word(), w1, "two polls of one task are two runs");
+        drop(again);
+        let callback = beacon.begin(0x5555_0000_1000 | CALLBACK);
+        assert_eq!(decode(beacon.word()), Some(Published::Callback(0x5555_0000_1000)));
+        drop(callback);
+        let too_high = beacon.begin(0xffff_8000_0000_1000);
+        assert_eq!(decode(beacon.word()), Some(Published::Task(0)));
+        drop(too_high);
     }
 }

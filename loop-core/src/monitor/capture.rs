@@ -15,7 +15,7 @@
 //!   exactly one side owns the request, and the capture buffer is written
 //!   by the handler only while the watchdog waits for it (one request at a
 //!   time, under `CAPTURING`).
-//! * It checks that the loop thread's beacon still shows the run the
+//! * It checks that the loop thread's beacon still holds the word the
 //!   watchdog saw (`beacon.rs`). The handler runs on that thread, inside
 //!   that run, so the task or callback cell the beacon names is kept alive
 //!   by the interrupted frame; it reads only fields that never change after
@@ -46,7 +46,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::beacon::{Beacon, CALLBACK_TAG};
+use super::beacon::{decode, Beacon, Published};
 use crate::callback::CallbackCell;
 use crate::task::raw::TaskRef;
 
@@ -61,6 +61,7 @@ pub(crate) struct Capture {
     pub(crate) still_running: bool,
     /// True for a callback.
     pub(crate) callback: bool,
+    /// 0 if unknown (and for a callback).
     pub(crate) task_id: u64,
     /// The name given at spawn, truncated; `None` for an unnamed task.
     pub(crate) name: Option<String>,
@@ -101,7 +102,7 @@ static SLOT: SlotCell = SlotCell(UnsafeCell::new(Slot {
 }));
 /// The beacon of the thread asked to capture itself; null when none.
 static REQUEST: AtomicPtr<Beacon> = AtomicPtr::new(std::ptr::null_mut());
-/// The beacon state the watchdog saw.
+/// The beacon word the watchdog saw.
 static WANTED: AtomicU64 = AtomicU64::new(0);
 /// Set by the handler when the slot is filled.
 static DONE: AtomicBool = AtomicBool::new(false);
@@ -158,33 +159,41 @@ extern "C" fn on_signal(_: libc::c_int) {
     let here = unsafe { libc::pthread_self() };
     // SAFETY: plain comparison of two thread ids.
     let on_loop_thread = unsafe { libc::pthread_equal(here, beacon.thread()) } != 0;
-    slot.still_running = on_loop_thread && beacon.state() == WANTED.load(Ordering::Acquire);
+    let word = beacon.word();
+    slot.still_running = on_loop_thread && word == WANTED.load(Ordering::Acquire);
     slot.n_frames = 0;
     slot.named = false;
     slot.name_len = 0;
     slot.at = None;
+    slot.callback = false;
+    slot.task_id = 0;
     if slot.still_running {
-        let running = beacon.running();
-        if running as usize & CALLBACK_TAG != 0 {
-            let cell = (running as usize & !CALLBACK_TAG) as *const CallbackCell;
-            slot.callback = true;
-            slot.task_id = 0;
-            // SAFETY: the callback named by the beacon is running on this
-            // thread, in the frame we interrupted, which holds its `Rc`.
-            slot.at = Some(unsafe { (*cell).scheduled_at() });
-        } else {
-            slot.callback = false;
-            // SAFETY: the task named by the beacon is being polled on this
-            // thread, in the frame we interrupted, which holds a `TaskRef`.
-            let (id, name, at) = unsafe { TaskRef::describe_raw(running) };
-            slot.task_id = id.as_u64();
-            slot.at = Some(at);
-            if let Some(name) = name {
-                let n = name.len().min(MAX_NAME);
-                slot.name[..n].copy_from_slice(&name.as_bytes()[..n]);
-                slot.name_len = n;
-                slot.named = true;
+        match decode(word) {
+            Some(Published::Callback(address)) => {
+                slot.callback = true;
+                if address != 0 {
+                    // SAFETY: the callback named by the word is running on
+                    // this thread, in the frame we interrupted, which holds
+                    // its `Rc` (beacon.rs).
+                    slot.at = Some(unsafe { (*(address as *const CallbackCell)).scheduled_at() });
+                }
             }
+            Some(Published::Task(address)) if address != 0 => {
+                // SAFETY: the task named by the word is being polled on this
+                // thread, in the frame we interrupted, which holds a
+                // `TaskRef` (beacon.rs).
+                let (id, name, at) = unsafe { TaskRef::describe_raw(address as *const ()) };
+                slot.task_id = id.as_u64();
+                slot.at = Some(at);
+                if let Some(name) = name {
+                    let n = name.len().min(MAX_NAME);
+                    slot.name[..n].copy_from_slice(&name.as_bytes()[..n]);
+                    slot.name_len = n;
+                    slot.named = true;
+                }
+            }
+            // An address that did not fit in the word: no name to read.
+            Some(Published::Task(_)) | None => {}
         }
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
         {
@@ -198,7 +207,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 }
 
 /// Asks the loop thread of `beacon` what it is running, if it is still the
-/// run whose state is `wanted`; `None` if the signal cannot be used or the
+/// run whose published word is `wanted`; `None` if the signal cannot be used or the
 /// thread did not answer within `patience`.
 pub(crate) fn capture(beacon: &Beacon, wanted: u64, patience: Duration) -> Option<Capture> {
     if !installed() {

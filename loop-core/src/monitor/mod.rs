@@ -18,8 +18,8 @@
 //!    `Builder::stall_threshold` starts a watchdog thread that reports such
 //!    a poll *while it runs*, once, as a [`Stall`]: name, spawn site,
 //!    elapsed time and, on Linux, the loop thread's stack, which names the
-//!    line that blocks. `EVLOOP_DEBUG=1` turns it on at 1 s. The loop pays a
-//!    couple of plain stores per poll.
+//!    line that blocks. `EVLOOP_DEBUG=1` turns it on at 1 s. The loop pays two
+//!    plain stores per poll.
 //! 4. **Which tasks are there, and who burns the time?** [`tasks`] lists
 //!    the live tasks as values ([`TaskSnapshot`]: state, polls, busy time,
 //!    age, spawn site); [`dump_tasks`] prints the same as a table.

@@ -1,8 +1,8 @@
 //! The stall watchdog: a thread that notices a poll running longer than the
 //! threshold and reports it while it still runs (`Builder::stall_threshold`).
 //!
-//! The loop only publishes which run is in progress (`beacon.rs`: a couple
-//! of plain stores per poll). The watchdog looks at the beacon a few times
+//! The loop only publishes which run is in progress (`beacon.rs`: one
+//! plain store before a poll and one after). The watchdog looks at the beacon a few times
 //! per threshold; when the same run has been in progress for at least the
 //! threshold, it asks the loop thread what it is running and where its
 //! stack is (`capture.rs`), then reports once for that run. The elapsed
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::beacon::Beacon;
+use super::beacon::{decode, Beacon};
 use super::slow_poll::CALLBACK_NAME;
 use super::stall::Stall;
 use crate::task::main_task::MAIN_TASK_NAME;
@@ -22,6 +22,9 @@ use crate::task::TaskId;
 
 /// Where stalls go (`Builder::on_stall`).
 pub(crate) type StallCallback = Arc<dyn Fn(&Stall) + Send + Sync>;
+
+/// The name of a stall whose task the loop thread could not tell.
+const UNKNOWN: &str = "unknown";
 
 /// How long the watchdog waits for the loop thread to answer its signal.
 const PATIENCE: Duration = Duration::from_secs(1);
@@ -76,13 +79,13 @@ fn watch(beacon: &Beacon, stop: &AtomicBool, threshold: Duration, on_stall: Opti
     let mut seen = (0u64, Instant::now(), false);
     while !stop.load(Ordering::Acquire) {
         std::thread::park_timeout(look_every);
-        let state = beacon.state();
-        if state % 2 == 0 {
+        let word = beacon.word();
+        if decode(word).is_none() {
             seen.0 = 0;
             continue;
         }
-        if state != seen.0 {
-            seen = (state, Instant::now(), false);
+        if word != seen.0 {
+            seen = (word, Instant::now(), false);
             continue;
         }
         let elapsed = seen.1.elapsed();
@@ -90,21 +93,22 @@ fn watch(beacon: &Beacon, stop: &AtomicBool, threshold: Duration, on_stall: Opti
             continue;
         }
         seen.2 = true;
-        if let Some(stall) = describe(beacon, state, elapsed) {
+        if let Some(stall) = describe(beacon, word, elapsed) {
             report(&stall, on_stall.as_ref());
         }
     }
 }
 
-/// Asks the loop thread about the run `state`; `None` if it ended meanwhile.
-fn describe(beacon: &Beacon, state: u64, elapsed: Duration) -> Option<Stall> {
-    let Some(capture) = super::capture::capture(beacon, state, PATIENCE) else {
-        if beacon.state() != state {
+/// Asks the loop thread about the run published as `word`; `None` if it
+/// ended meanwhile.
+fn describe(beacon: &Beacon, word: u64, elapsed: Duration) -> Option<Stall> {
+    let Some(capture) = super::capture::capture(beacon, word, PATIENCE) else {
+        if beacon.word() != word {
             return None;
         }
         return Some(Stall {
             task_id: None,
-            task_name: "unknown".to_string(),
+            task_name: UNKNOWN.to_string(),
             spawned_at: None,
             elapsed,
             backtrace: None,
@@ -115,6 +119,8 @@ fn describe(beacon: &Beacon, state: u64, elapsed: Duration) -> Option<Stall> {
     }
     let (task_id, task_name) = if capture.callback {
         (None, CALLBACK_NAME.to_string())
+    } else if capture.task_id == 0 {
+        (None, UNKNOWN.to_string())
     } else if capture.task_id == beacon.main_id() {
         (Some(TaskId::from_u64(capture.task_id)), MAIN_TASK_NAME.to_string())
     } else {

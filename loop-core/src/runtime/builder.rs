@@ -124,8 +124,8 @@ impl Builder {
     /// task blocking on something only the loop itself could provide — is
     /// found: a slow-poll report would come only when the poll ends.
     ///
-    /// A watchdog thread does the watching; the loop pays a couple of plain
-    /// stores per poll. The stack is taken by a `SIGURG` sent to the loop
+    /// A watchdog thread does the watching; the loop pays two plain stores
+    /// per poll. The stack is taken by a `SIGURG` sent to the loop
     /// thread (see [`Stall::backtrace`] for when there is none).
     ///
     /// ```
