@@ -27,7 +27,6 @@ use std::task::Context;
 use std::time::Duration;
 
 use crate::core::Core;
-use crate::monitor::recorder::Ran;
 use crate::run_queue::Runnable;
 use crate::task::raw::TaskRef;
 use crate::task::TaskError;
@@ -134,18 +133,13 @@ impl Core {
             match entry {
                 Runnable::Task { slot, generation } => self.run_task(slot, generation),
                 Runnable::Callback(cell) => {
-                    let running = monitor.and_then(|m| m.starting(Ran::Callback(&cell)));
-                    let ran = cell.run();
-                    drop(running);
+                    let ran = match monitor {
+                        None => cell.run(),
+                        Some(m) => m.run_callback(&cell),
+                    };
                     if ran {
                         let counters = self.counters();
                         counters.callbacks_run.set(counters.callbacks_run.get() + 1);
-                    }
-                    if let Some(m) = monitor {
-                        match ran {
-                            true => m.ended(Ran::Callback(&cell)),
-                            false => m.stamp(),
-                        }
                     }
                 }
             }
@@ -168,14 +162,11 @@ impl Core {
             let waker = task.address().waker();
             let counters = self.counters();
             counters.polls.set(counters.polls.get() + 1);
-            let monitor = self.monitor();
-            let running = monitor.and_then(|m| m.starting(Ran::Task(&task)));
-            let done = task.poll(&mut Context::from_waker(&waker));
-            drop(running);
-            if let Some(m) = monitor {
-                m.ended(Ran::Task(&task));
+            let cx = &mut Context::from_waker(&waker);
+            match self.monitor() {
+                None => task.poll(cx),
+                Some(m) => m.poll(&task, cx),
             }
-            done
         };
         tasks.set_current(None);
         if done {

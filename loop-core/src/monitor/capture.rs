@@ -10,8 +10,10 @@
 //!
 //! # What the handler does, and why it is sound
 //!
-//! * It claims the request with one `swap` on a static pointer. The
-//!   watchdog withdraws a request the same way when it gives up waiting, so
+//! * It answers only on the thread the request names (compared before it
+//!   touches anything the request points to), and claims the
+//!   request with one compare-and-swap on a static pointer. The watchdog
+//!   withdraws a request with a `swap` when it gives up waiting, so
 //!   exactly one side owns the request, and the capture buffer is written
 //!   by the handler only while the watchdog waits for it (one request at a
 //!   time, under `CAPTURING`).
@@ -21,7 +23,7 @@
 //!   by the interrupted frame; it reads only fields that never change after
 //!   the cell is created (id, name, spawn site).
 //! * It allocates nothing and takes no lock of ours; it copies the name
-//!   into a fixed 64-byte buffer.
+//!   into a fixed 64-byte buffer, and puts `errno` back as it found it.
 //! * The stack: on Linux with glibc it calls `backtrace(3)`, which walks
 //!   the unwind tables into the preallocated frame array. `backtrace` is
 //!   not on POSIX's list of async-signal-safe functions: its first call
@@ -42,7 +44,7 @@
 
 use std::cell::UnsafeCell;
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -102,6 +104,9 @@ static SLOT: SlotCell = SlotCell(UnsafeCell::new(Slot {
 }));
 /// The beacon of the thread asked to capture itself; null when none.
 static REQUEST: AtomicPtr<Beacon> = AtomicPtr::new(std::ptr::null_mut());
+/// The loop thread of the pending request (a `pthread_t`), written before
+/// `REQUEST`.
+static REQUEST_THREAD: AtomicUsize = AtomicUsize::new(0);
 /// The beacon word the watchdog saw.
 static WANTED: AtomicU64 = AtomicU64::new(0);
 /// Set by the handler when the slot is filled.
@@ -145,22 +150,34 @@ fn warm_up() {
 }
 
 extern "C" fn on_signal(_: libc::c_int) {
-    let request = REQUEST.swap(std::ptr::null_mut(), Ordering::AcqRel);
+    let request = REQUEST.load(Ordering::Acquire);
     if request.is_null() {
         return;
     }
-    // SAFETY: the watchdog keeps the beacon alive while its request is
-    // pending, and we now own the request (module doc).
+    // SAFETY: pthread_self has no preconditions; pthread_equal compares.
+    let asked = unsafe {
+        libc::pthread_equal(
+            libc::pthread_self(),
+            REQUEST_THREAD.load(Ordering::Acquire) as libc::pthread_t,
+        )
+    } != 0;
+    // A SIGURG for some other reason, or on another thread: not ours to
+    // answer (and the beacon, another thread's, must not be touched).
+    if !asked
+        || REQUEST
+            .compare_exchange(request, std::ptr::null_mut(), Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+    {
+        return;
+    }
+    // SAFETY: we run on the beacon's loop thread, which owns the monitor
+    // that owns the beacon and cannot drop it while we interrupt it.
     let beacon = unsafe { &*request };
     // SAFETY: we own the request, so nothing else touches the slot until
     // DONE (module doc).
     let slot = unsafe { &mut *SLOT.0.get() };
-    // SAFETY: pthread_self has no preconditions.
-    let here = unsafe { libc::pthread_self() };
-    // SAFETY: plain comparison of two thread ids.
-    let on_loop_thread = unsafe { libc::pthread_equal(here, beacon.thread()) } != 0;
     let word = beacon.word();
-    slot.still_running = on_loop_thread && word == WANTED.load(Ordering::Acquire);
+    slot.still_running = word == WANTED.load(Ordering::Acquire);
     slot.n_frames = 0;
     slot.named = false;
     slot.name_len = 0;
@@ -197,10 +214,15 @@ extern "C" fn on_signal(_: libc::c_int) {
         }
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
         {
+            // SAFETY: errno is this thread's; the interrupted code may be
+            // about to read it, so it is put back as it was.
+            let errno = unsafe { *libc::__errno_location() };
             // SAFETY: the frame array holds MAX_FRAMES pointer-sized slots;
             // see the module doc for backtrace's signal-safety.
             let n = unsafe { libc::backtrace(slot.frames.as_mut_ptr().cast(), MAX_FRAMES as libc::c_int) };
             slot.n_frames = n.max(0) as usize;
+            // SAFETY: as above.
+            unsafe { *libc::__errno_location() = errno };
         }
     }
     DONE.store(true, Ordering::Release);
@@ -216,6 +238,7 @@ pub(crate) fn capture(beacon: &Beacon, wanted: u64, patience: Duration) -> Optio
     let _one_at_a_time = CAPTURING.lock().unwrap_or_else(|p| p.into_inner());
     DONE.store(false, Ordering::Relaxed);
     WANTED.store(wanted, Ordering::Relaxed);
+    REQUEST_THREAD.store(beacon.thread() as usize, Ordering::Relaxed);
     REQUEST.store((beacon as *const Beacon).cast_mut(), Ordering::Release);
     // SAFETY: the thread id came from pthread_self on the loop thread, which
     // is alive: its loop owns the monitor that owns this watchdog, and the

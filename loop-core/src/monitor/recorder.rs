@@ -14,6 +14,7 @@
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::task::Context;
 use std::time::Duration;
 
 use super::beacon::Running;
@@ -66,7 +67,7 @@ impl std::fmt::Debug for MonitorConfig {
 
 /// What a poll ran: a task (the main task too) or a callback.
 #[derive(Clone, Copy)]
-pub(crate) enum Ran<'a> {
+enum Ran<'a> {
     Task(&'a TaskRef),
     Callback(&'a CallbackCell),
 }
@@ -225,10 +226,36 @@ impl Monitor {
         }
     }
 
+    /// Polls `task` and measures the poll: the scheduler's path when a
+    /// monitor is on (kept out of line so the path without one stays as
+    /// small as before).
+    #[inline(never)]
+    pub(crate) fn poll(&self, task: &TaskRef, cx: &mut Context<'_>) -> bool {
+        let running = self.starting(Ran::Task(task));
+        let done = task.poll(cx);
+        drop(running);
+        self.ended(Ran::Task(task));
+        done
+    }
+
+    /// Runs a callback (unless it was cancelled) and measures it; returns
+    /// whether it ran.
+    #[inline(never)]
+    pub(crate) fn run_callback(&self, cell: &CallbackCell) -> bool {
+        let running = self.starting(Ran::Callback(cell));
+        let ran = cell.run();
+        drop(running);
+        match ran {
+            true => self.ended(Ran::Callback(cell)),
+            false => self.stamp(),
+        }
+        ran
+    }
+
     /// A poll of a task or a callback is about to run: tells the watchdog,
     /// if there is one, until the returned guard is dropped.
     #[inline]
-    pub(crate) fn starting<'a>(&'a self, ran: Ran<'a>) -> Option<Running<'a>> {
+    fn starting<'a>(&'a self, ran: Ran<'a>) -> Option<Running<'a>> {
         let beacon = self.watchdog.as_ref()?.beacon();
         Some(match ran {
             Ran::Task(task) => beacon.begin_task(task),
@@ -239,7 +266,7 @@ impl Monitor {
     /// A poll of a task, or a callback, ended now; it began at the previous
     /// stamp.
     #[inline]
-    pub(crate) fn ended(&self, ran: Ran<'_>) {
+    fn ended(&self, ran: Ran<'_>) {
         if let Some(p) = &self.precise {
             let start = p.last.get();
             let end = stamp::now();
