@@ -227,9 +227,9 @@ impl Monitor {
     }
 
     /// Polls `task` and measures the poll: the scheduler's path when a
-    /// monitor is on (kept out of line so the path without one stays as
-    /// small as before).
-    #[inline(never)]
+    /// monitor is on (a separate arm, so the path without one is exactly
+    /// what it was).
+    #[inline]
     pub(crate) fn poll(&self, task: &TaskRef, cx: &mut Context<'_>) -> bool {
         let running = self.starting(Ran::Task(task));
         let done = task.poll(cx);
@@ -240,7 +240,7 @@ impl Monitor {
 
     /// Runs a callback (unless it was cancelled) and measures it; returns
     /// whether it ran.
-    #[inline(never)]
+    #[inline]
     pub(crate) fn run_callback(&self, cell: &CallbackCell) -> bool {
         let running = self.starting(Ran::Callback(cell));
         let ran = cell.run();
