@@ -1,6 +1,7 @@
 //! What measuring costs: `spawn_many` and `yield_many` on a loop built
-//! without monitoring options and on one with a slow-poll threshold (every
-//! poll timed, histograms kept), in the same run.
+//! without monitoring options, on one with a slow-poll threshold (every
+//! poll timed on the coarse clock) and on one with only a stall threshold
+//! (every poll published for the watchdog thread), in the same run.
 //!
 //! `cargo bench -p evloop-benches --bench monitor`
 
@@ -8,13 +9,20 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-fn loops() -> [(&'static str, evloop::EventLoop); 2] {
+fn loops() -> [(&'static str, evloop::EventLoop); 3] {
     [
         ("monitor_off", evloop::EventLoop::new().unwrap()),
         (
             "monitor_on",
             evloop::EventLoop::builder()
                 .slow_poll_threshold(Duration::from_millis(100))
+                .build()
+                .unwrap(),
+        ),
+        (
+            "stall_watchdog",
+            evloop::EventLoop::builder()
+                .stall_threshold(Duration::from_secs(1))
                 .build()
                 .unwrap(),
         ),

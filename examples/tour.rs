@@ -451,6 +451,37 @@ fn main() {
     });
     lp.close();
 
+    section("the stall watchdog: a loop stuck right now, with its stack");
+    // The mistake: the main task waits, on the loop's own thread, for an
+    // answer only a task of this loop can send. Unbounded it would hang
+    // silently; the watchdog reports it while it is stuck (bounded here).
+    let report = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let lines = report.clone();
+    let lp = evloop::EventLoop::builder()
+        .stall_threshold(Duration::from_millis(100))
+        .on_stall(move |stall| {
+            let mut lines = lines.lock().unwrap();
+            lines.push(stall.to_string().lines().next().unwrap_or_default().to_string());
+            // The frames of this program: the line that blocks is among them.
+            for line in stall.backtrace().unwrap_or_default().lines() {
+                if line.contains("tour") {
+                    lines.push(format!("  {}", line.trim()));
+                }
+            }
+        })
+        .build()
+        .unwrap();
+    let got = lp.block_on(async {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _answer = evloop::spawn(async move { tx.send("answer").unwrap() });
+        rx.recv_timeout(Duration::from_millis(400)) // blocks the loop: the task never runs
+    });
+    drop(lp); // joins the watchdog: its report is complete
+    println!("  the blocked wait gave up: {got:?}; meanwhile the watchdog reported:");
+    for line in report.lock().unwrap().iter() {
+        println!("  {line}");
+    }
+
     section("a paused clock: an hour of virtual time");
     let lp = evloop::EventLoop::builder().paused_clock(true).build().unwrap();
     let t0 = Instant::now();

@@ -50,11 +50,6 @@ pub use compose::__private;
 pub use compose::{as_completed, gather, shield, try_gather, wait, AsCompleted, ReturnWhen, Shield};
 pub use group::{task_group, ErrorGroup, TaskGroup};
 
-/// Counters and statistics of the running loop.
-pub mod monitor {
-    pub use evloop_core::monitor::*;
-}
-
 /// Registering raw `mio` sources with the loop: the building block of the
 /// socket types.
 pub mod reactor {
@@ -69,6 +64,7 @@ pub use evloop_primitives as sync;
 /// with anyhow-style error types.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+pub mod monitor;
 pub mod net;
 pub mod shard;
 pub mod signal;

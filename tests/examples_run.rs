@@ -165,11 +165,14 @@ examples! {
         "5/5 clients got their message echoed", "UDP: \"datagram\" arrived from 127.0.0.1:",
         "SIGUSR1 raised by the process arrived as an await", "ran on Some(\"evloop-blocking\")", "the loop ticked 4 times meanwhile",
         "spawned and joined 100,000 tasks (sum 4999950000)", "slow poll: Executing task 'blocker'",
-        "lag monitor: the loop was", "idle-sleeper", "== loop stats", "slept 3600s of virtual time",
+        "lag monitor: the loop was", "idle-sleeper", "== loop stats",
+        "the blocked wait gave up: Err(Timeout)", "the loop is stalled: 'main' has been running for",
+        "slept 3600s of virtual time",
         "20 connections to one port, spread by the kernel over 2 shards",
         "shard 0 sent work to shard 1; it ran on Some(\"evloop-shard-1\")",
         "shard 1 sent work to shard 0; it ran on Some(\"evloop-shard-0\")", "tour finished in",
     ]),
+    top: custom(draws_a_frame_of_its_demo_loop),
     trace_timeline: custom(writes_a_trace_and_its_timeline),
     worker_pool: prints(&["all 20 jobs processed:", "(data_19) on worker", "workers stopped; unfinished tasks: 0"]),
 }
@@ -355,6 +358,19 @@ fn answers_an_http_get(name: &'static str) {
         server.fail(format!("answered a GET with {response:?}"));
     }
     server.stop();
+}
+
+/// top: with `--demo --once`, serves a demo loop on a socket, attaches to
+/// it and prints one frame: the rates, the histograms and a row per task.
+fn draws_a_frame_of_its_demo_loop(name: &'static str) {
+    let mut example = Example::start(name, &["--demo", "--once"]);
+    example.expect_success();
+    example.expect_printed(&["evloop top", "ticks/s", "poll time", "spawned at", "main"]);
+    for task in ["ticker", "cpu-burst", "yielder", "idle", "monitor::serve"] {
+        if !example.printed.contains(task) {
+            example.fail(format!("drew no row for the `{task}` task"));
+        }
+    }
 }
 
 /// trace_timeline: writes the JSON trace and the SVG where it is told (a

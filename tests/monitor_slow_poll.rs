@@ -103,3 +103,55 @@ fn evloop_debug_prints_the_warning_in_a_child_process() {
     );
     assert!(stderr.contains("monitor_slow_poll.rs"), "{stderr}");
 }
+
+#[test]
+fn the_main_task_and_callbacks_are_timed_too() {
+    use evloop::monitor::PollKind;
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let r = reports.clone();
+    let lp = evloop::EventLoop::builder()
+        .slow_poll_threshold(Duration::from_millis(20))
+        .on_slow_poll(move |slow| r.borrow_mut().push(slow.clone()))
+        .build()
+        .unwrap();
+    lp.block_on(async {
+        evloop::call_soon(|| blocking_work(Duration::from_millis(40)));
+        evloop::call_later(Duration::from_millis(1), || blocking_work(Duration::from_millis(40)));
+        blocking_work(Duration::from_millis(40)); // the main task's first poll
+        evloop::sleep(Duration::from_millis(5)).await;
+    });
+    let reports = reports.borrow();
+    let kinds: Vec<PollKind> = reports.iter().map(|r| r.kind()).collect();
+    assert_eq!(
+        kinds,
+        [PollKind::Main, PollKind::Callback, PollKind::Callback],
+        "{reports:?}"
+    );
+    let main = &reports[0];
+    assert_eq!(main.task_name(), "main");
+    assert!(main.task_id().is_some());
+    for callback in &reports[1..] {
+        assert_eq!(callback.task_name(), "callback");
+        assert_eq!(callback.task_id(), None);
+        assert!(callback.spawned_at().file().ends_with("monitor_slow_poll.rs"));
+        assert!(callback.to_string().starts_with("Executing a callback (scheduled at "));
+    }
+}
+
+#[test]
+fn a_spawned_task_is_of_kind_task() {
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let r = reports.clone();
+    let lp = evloop::EventLoop::builder()
+        .slow_poll_threshold(Duration::from_millis(20))
+        .on_slow_poll(move |slow| r.borrow_mut().push((slow.kind(), slow.task_id())))
+        .build()
+        .unwrap();
+    let id = lp.block_on(async {
+        let t = evloop::spawn(async { blocking_work(Duration::from_millis(40)) });
+        let id = t.id();
+        t.await.unwrap();
+        id
+    });
+    assert_eq!(*reports.borrow(), [(evloop::monitor::PollKind::Task, Some(id))]);
+}

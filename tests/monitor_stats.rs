@@ -42,9 +42,58 @@ fn dump_tasks_lists_live_tasks_with_their_state() {
         };
         assert!(line("sleeper").contains("waiting"), "{dump}");
         assert!(line("dumper").contains("running"), "{dump}");
-        assert!(line("queued").contains("scheduled") || ready.is_finished(), "{dump}");
+        assert!(line("queued").contains("ready") || ready.is_finished(), "{dump}");
         assert!(line("sleeper").contains("monitor_stats.rs"), "{dump}");
         assert!(dump.lines().next().unwrap().contains("spawned at"));
         sleeper.cancel();
+    });
+}
+
+#[test]
+fn tasks_gives_each_live_task_as_a_value() {
+    use evloop::monitor::TaskState;
+    evloop::run(async {
+        let sleeper = evloop::spawn_named("sleeper", evloop::sleep(Duration::from_secs(60)));
+        evloop::yield_now().await; // the sleeper's first poll
+        let queued = evloop::spawn_named("queued", async {});
+        let tasks = evloop::monitor::tasks();
+        let find = |name: &str| {
+            tasks
+                .iter()
+                .find(|t| t.name() == name)
+                .unwrap_or_else(|| panic!("{name}"))
+        };
+        let s = find("sleeper");
+        assert_eq!((s.state(), s.polls(), s.id()), (TaskState::Waiting, 1, sleeper.id()));
+        assert!(s.spawned_at().file().ends_with("monitor_stats.rs"));
+        assert_eq!(s.busy(), None, "busy time needs precise timing");
+        assert_eq!(s.age(), Duration::ZERO, "no monitor: spawns read no clock");
+        let q = find("queued");
+        assert_eq!((q.state(), q.polls()), (TaskState::Ready, 0));
+        let main = find("main");
+        assert_eq!(main.state(), TaskState::Running);
+        assert_eq!(tasks.len(), 3);
+        sleeper.cancel();
+        queued.await.unwrap();
+    });
+}
+
+#[test]
+fn tasks_has_busy_time_when_measuring_and_age_with_any_monitor() {
+    let lp = evloop::EventLoop::builder().measure(true).build().unwrap();
+    lp.block_on(async {
+        let worker = evloop::spawn_named("worker", async {
+            std::thread::sleep(Duration::from_millis(5));
+            evloop::sleep(Duration::from_secs(60)).await;
+        });
+        evloop::yield_now().await;
+        std::thread::sleep(Duration::from_millis(20));
+        let tasks = evloop::monitor::tasks();
+        let w = tasks.iter().find(|t| t.name() == "worker").unwrap();
+        assert!(w.busy().unwrap() >= Duration::from_millis(5), "{w:?}");
+        assert!(w.age() >= Duration::from_millis(20), "{w:?}");
+        let dump = evloop::monitor::dump_tasks();
+        assert!(dump.lines().next().unwrap().contains("age"), "{dump}");
+        worker.cancel();
     });
 }

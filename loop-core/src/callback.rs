@@ -2,7 +2,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -19,15 +19,27 @@ pub(crate) struct CallbackCell {
     f: Cell<Option<Box<dyn FnOnce()>>>,
     when: Option<Instant>,
     timer: Cell<Option<TimerKey>>,
+    /// Where `call_soon` (or its like) was called: for slow-poll reports.
+    scheduled_at: &'static Location<'static>,
 }
 
 impl CallbackCell {
-    pub(crate) fn new(f: Box<dyn FnOnce()>, when: Option<Instant>) -> Rc<CallbackCell> {
+    pub(crate) fn new(
+        f: Box<dyn FnOnce()>,
+        when: Option<Instant>,
+        scheduled_at: &'static Location<'static>,
+    ) -> Rc<CallbackCell> {
         Rc::new(CallbackCell {
             f: Cell::new(Some(f)),
             when,
             timer: Cell::new(None),
+            scheduled_at,
         })
+    }
+
+    /// Where the callback was scheduled.
+    pub(crate) fn scheduled_at(&self) -> &'static Location<'static> {
+        self.scheduled_at
     }
 
     /// Runs the callback unless it was cancelled; returns whether it ran.
@@ -134,7 +146,7 @@ impl fmt::Debug for CallbackHandle {
 #[track_caller]
 pub fn call_soon(f: impl FnOnce() + 'static) -> CallbackHandle {
     let core = context::current_rc("evloop::call_soon");
-    let cell = CallbackCell::new(Box::new(f), None);
+    let cell = CallbackCell::new(Box::new(f), None, Location::caller());
     core.run_queue()
         .borrow_mut()
         .push_back(Runnable::Callback(cell.clone()));
@@ -159,7 +171,7 @@ pub fn call_later(delay: Duration, f: impl FnOnce() + 'static) -> CallbackHandle
 #[track_caller]
 pub fn call_at(when: Instant, f: impl FnOnce() + 'static) -> CallbackHandle {
     let core = context::current_rc("evloop::call_at");
-    let cell = CallbackCell::new(Box::new(f), Some(when));
+    let cell = CallbackCell::new(Box::new(f), Some(when), Location::caller());
     let at = core.timers().clock().deadline_us(when);
     let key = core.timers().insert(at, TimerPayload::Callback(cell.clone()));
     cell.timer.set(Some(key));

@@ -194,7 +194,7 @@ impl Core {
                 generation: address.generation,
             });
             if let Some(m) = &self.monitor {
-                m.woken(output.task());
+                m.spawned(output.task());
             }
         }
         (output, address)

@@ -116,8 +116,8 @@ impl Core {
                     counters.wakes_remote.set(counters.wakes_remote.get() + 1);
                     self.wake(slot, generation);
                 }
-                crate::remote::RemoteMsg::Call(f) => {
-                    let cell = crate::callback::CallbackCell::new(f, None);
+                crate::remote::RemoteMsg::Call(f, at) => {
+                    let cell = crate::callback::CallbackCell::new(f, None, at);
                     self.run_queue().borrow_mut().push_back(Runnable::Callback(cell));
                 }
                 crate::remote::RemoteMsg::Stop => self.request_stop(),
@@ -139,12 +139,13 @@ impl Core {
             match entry {
                 Runnable::Task { slot, generation } => self.run_task(slot, generation),
                 Runnable::Callback(cell) => {
-                    if cell.run() {
+                    let ran = match monitor {
+                        None => cell.run(),
+                        Some(m) => m.run_callback(&cell),
+                    };
+                    if ran {
                         let counters = self.counters();
                         counters.callbacks_run.set(counters.callbacks_run.get() + 1);
-                    }
-                    if let Some(m) = monitor {
-                        m.stamp();
                     }
                 }
             }
@@ -167,11 +168,11 @@ impl Core {
             let waker = task.address().waker();
             let counters = self.counters();
             counters.polls.set(counters.polls.get() + 1);
-            let done = task.poll(&mut Context::from_waker(&waker));
-            if let Some(m) = self.monitor() {
-                m.polled(&task);
+            let cx = &mut Context::from_waker(&waker);
+            match self.monitor() {
+                None => task.poll(cx),
+                Some(m) => m.poll(&task, cx),
             }
-            done
         };
         tasks.set_current(None);
         if done {

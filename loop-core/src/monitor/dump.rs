@@ -1,11 +1,13 @@
-//! `dump_tasks`: a table of live tasks, like a thread dump.
+//! `dump_tasks`: a table of live tasks, like a thread dump; the rendering
+//! of [`tasks`](super::tasks).
 
 use std::fmt::Write;
 
-use crate::context;
+use super::tasks::tasks;
 
-/// One line per live task: id, name, state, polls, busy time (when
-/// measuring is on) and where it was spawned.
+/// One line per live task: id, name, state, polls, busy time (when polls
+/// are timed precisely), age (when a monitoring option is on) and where it
+/// was spawned. [`tasks`](super::tasks) gives the same as values.
 ///
 /// ```
 /// # use evloop_core as evloop;
@@ -18,48 +20,38 @@ use crate::context;
 /// });
 /// ```
 ///
-/// States: `running` (being polled: it called `dump_tasks`), `scheduled`
-/// (queued to run), `cancelling` (cancelled, not yet dropped), `waiting`
-/// (for a wake).
+/// States: `running` (being polled: it called `dump_tasks`), `ready`
+/// (queued to run, or cancelled and queued to be dropped), `waiting` (for a
+/// wake).
 ///
 /// # Panics
 /// Outside a running loop ("no running event loop").
 #[track_caller]
 pub fn dump_tasks() -> String {
-    context::with_core("evloop::monitor::dump_tasks", |core| {
-        let measuring = core.monitor().and_then(|m| m.ticks());
-        let current = core.tasks().current_slot();
-        let mut out = String::new();
+    let tasks = tasks();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>8}  {:<24} {:<8} {:>8} {:>12} {:>10}  spawned at",
+        "id", "name", "state", "polls", "busy", "age"
+    );
+    for task in tasks {
+        let busy = task.busy().map_or_else(|| "-".to_string(), |d| format!("{d:.3?}"));
+        let age = match task.age_known() {
+            true => format!("{:.3?}", task.age()),
+            false => "-".to_string(),
+        };
         let _ = writeln!(
             out,
-            "{:>8}  {:<24} {:<10} {:>8} {:>12}  spawned at",
-            "id", "name", "state", "polls", "busy"
+            "{:>8}  {:<24} {:<8} {:>8} {:>12} {:>10}  {}",
+            task.id(),
+            task.name(),
+            task.state(),
+            task.polls(),
+            busy,
+            age,
+            task.spawned_at()
         );
-        for (slot, generation, task, scheduled) in core.tasks().snapshot() {
-            let state = if current == Some((slot, generation)) {
-                "running"
-            } else if task.is_cancel_requested() {
-                "cancelling"
-            } else if scheduled {
-                "scheduled"
-            } else {
-                "waiting"
-            };
-            let busy = match measuring {
-                Some(ticks) => format!("{:.3?}", ticks.to_duration(task.busy_ticks())),
-                None => "-".to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "{:>8}  {:<24} {:<10} {:>8} {:>12}  {}",
-                task.id(),
-                task.name(),
-                state,
-                task.polls(),
-                busy,
-                task.spawned_at()
-            );
-        }
-        out
-    })
+    }
+    out
 }

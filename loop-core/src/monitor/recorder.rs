@@ -14,14 +14,19 @@
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::task::Context;
 use std::time::Duration;
 
+use super::beacon::Running;
 use super::coarse_clock::{self, CoarseClock};
 use super::histogram::{Histogram, Summary};
-use super::slow_poll::SlowPoll;
+use super::slow_poll::{PollKind, SlowPoll, CALLBACK_NAME};
 use super::stamp::{self, Ticks};
 use super::trace::TraceWriter;
+use super::watchdog::{StallCallback, Watchdog};
+use crate::callback::CallbackCell;
 use crate::task::raw::TaskRef;
+use crate::task::TaskId;
 
 /// Where slow polls go (`Builder::on_slow_poll`).
 pub(crate) type SlowPollCallback = Rc<dyn Fn(&SlowPoll)>;
@@ -33,12 +38,17 @@ pub(crate) struct MonitorConfig {
     pub(crate) slow_poll_threshold: Option<Duration>,
     pub(crate) on_slow_poll: Option<SlowPollCallback>,
     pub(crate) trace_file: Option<PathBuf>,
+    pub(crate) stall_threshold: Option<Duration>,
+    pub(crate) on_stall: Option<StallCallback>,
 }
 
 impl MonitorConfig {
     /// True if any option asks for measuring.
     pub(crate) fn wanted(&self) -> bool {
-        self.measure || self.slow_poll_threshold.is_some() || self.trace_file.is_some()
+        self.measure
+            || self.slow_poll_threshold.is_some()
+            || self.trace_file.is_some()
+            || self.stall_threshold.is_some()
     }
 }
 
@@ -49,11 +59,26 @@ impl std::fmt::Debug for MonitorConfig {
             .field("slow_poll_threshold", &self.slow_poll_threshold)
             .field("on_slow_poll", &self.on_slow_poll.as_ref().map(|_| "Fn(&SlowPoll)"))
             .field("trace_file", &self.trace_file)
+            .field("stall_threshold", &self.stall_threshold)
+            .field("on_stall", &self.on_stall.as_ref().map(|_| "Fn(&Stall)"))
             .finish()
     }
 }
 
+/// What a poll ran: a task (the main task too) or a callback.
+#[derive(Clone, Copy)]
+enum Ran<'a> {
+    Task(&'a TaskRef),
+    Callback(&'a CallbackCell),
+}
+
 pub(crate) struct Monitor {
+    /// The stall watchdog, with the beacon each poll publishes to.
+    watchdog: Option<Watchdog>,
+    /// The main task's id, to tell its polls apart in reports.
+    main_task: Cell<Option<TaskId>>,
+    /// Tasks' spawn times, for their age (one atomic load per spawn).
+    clock: CoarseClock,
     /// Per-poll timing with the CPU counter: `measure(true)` or a trace.
     precise: Option<Precise>,
     /// Slow-poll detection alone: the ticker's millisecond clock.
@@ -116,7 +141,14 @@ impl Monitor {
             }
             _ => None,
         };
+        let watchdog = match config.stall_threshold {
+            Some(threshold) => Some(Watchdog::start(threshold, config.on_stall.clone())?),
+            None => None,
+        };
         Ok(Monitor {
+            watchdog,
+            main_task: Cell::new(None),
+            clock: CoarseClock::acquire(),
             precise,
             coarse,
             slow_threshold: config.slow_poll_threshold,
@@ -159,6 +191,21 @@ impl Monitor {
         }
     }
 
+    /// A task was spawned and queued.
+    #[inline]
+    pub(crate) fn spawned(&self, task: &TaskRef) {
+        task.set_born_us(self.clock.now_us().max(1));
+        self.woken(task);
+    }
+
+    /// How long ago `task` was spawned, if a monitor was on then.
+    pub(crate) fn age(&self, task: &TaskRef) -> Option<Duration> {
+        match task.born_us() {
+            0 => None,
+            born => Some(Duration::from_micros(coarse_clock::exact_now_us().saturating_sub(born))),
+        }
+    }
+
     /// A task was queued (precise timing only; see `stamps_wakes`).
     #[inline]
     pub(crate) fn woken(&self, task: &TaskRef) {
@@ -171,28 +218,81 @@ impl Monitor {
         }
     }
 
-    /// A poll of `task` ended now; it began at the previous stamp.
+    /// The main task has started with this id.
+    pub(crate) fn main_task_started(&self, id: TaskId) {
+        self.main_task.set(Some(id));
+        if let Some(w) = &self.watchdog {
+            w.beacon().set_main_id(id.as_u64());
+        }
+    }
+
+    /// Polls `task` and measures the poll: the scheduler's path when a
+    /// monitor is on (a separate arm, so the path without one is exactly
+    /// what it was).
     #[inline]
-    pub(crate) fn polled(&self, task: &TaskRef) {
+    pub(crate) fn poll(&self, task: &TaskRef, cx: &mut Context<'_>) -> bool {
+        let running = self.starting(Ran::Task(task));
+        let done = task.poll(cx);
+        drop(running);
+        self.ended(Ran::Task(task));
+        done
+    }
+
+    /// Runs a callback (unless it was cancelled) and measures it; returns
+    /// whether it ran.
+    #[inline]
+    pub(crate) fn run_callback(&self, cell: &CallbackCell) -> bool {
+        let running = self.starting(Ran::Callback(cell));
+        let ran = cell.run();
+        drop(running);
+        match ran {
+            true => self.ended(Ran::Callback(cell)),
+            false => self.stamp(),
+        }
+        ran
+    }
+
+    /// A poll of a task or a callback is about to run: tells the watchdog,
+    /// if there is one, until the returned guard is dropped.
+    #[inline]
+    fn starting<'a>(&'a self, ran: Ran<'a>) -> Option<Running<'a>> {
+        let beacon = self.watchdog.as_ref()?.beacon();
+        Some(match ran {
+            Ran::Task(task) => beacon.begin_task(task),
+            Ran::Callback(cell) => beacon.begin_callback(cell),
+        })
+    }
+
+    /// A poll of a task, or a callback, ended now; it began at the previous
+    /// stamp.
+    #[inline]
+    fn ended(&self, ran: Ran<'_>) {
         if let Some(p) = &self.precise {
             let start = p.last.get();
             let end = stamp::now();
             p.last.set(end);
             let took = end.saturating_sub(start);
-            task.add_busy_ticks(took);
             p.poll_time.borrow_mut().record(took);
-            let woken = task.woken_at();
-            if woken != 0 && start >= woken {
-                p.schedule_latency.borrow_mut().record(start - woken);
+            if let Ran::Task(task) = ran {
+                task.add_busy_ticks(took);
+                let woken = task.woken_at();
+                if woken != 0 && start >= woken {
+                    p.schedule_latency.borrow_mut().record(start - woken);
+                }
             }
             if let Some(trace) = &p.trace {
-                let dur_us = p.ticks.to_duration(took).as_secs_f64() * 1e6;
-                trace
-                    .borrow_mut()
-                    .poll(&task.name(), task.id().as_u64(), p.ts(start), dur_us);
+                let (start_ns, end_ns) = (p.ts_ns(start), p.ts_ns(end));
+                match ran {
+                    Ran::Task(task) => {
+                        trace
+                            .borrow_mut()
+                            .poll(&task.name(), Some(task.id().as_u64()), start_ns, end_ns)
+                    }
+                    Ran::Callback(_) => trace.borrow_mut().poll(CALLBACK_NAME, None, start_ns, end_ns),
+                }
             }
             if p.slow_threshold.is_some_and(|t| took > t) {
-                self.report_slow(task, p.ticks.to_duration(took));
+                self.report_slow(ran, p.ticks.to_duration(took));
             }
         } else if let Some(c) = &self.coarse {
             let start = c.last.get();
@@ -204,22 +304,35 @@ impl Monitor {
             if end.saturating_sub(start) + 2 * CoarseClock::TICK_US > c.threshold_us {
                 let took = coarse_clock::exact_now_us().saturating_sub(start);
                 if took > c.threshold_us {
-                    self.report_slow(task, Duration::from_micros(took));
+                    self.report_slow(ran, Duration::from_micros(took));
                 }
             }
         }
     }
 
     #[cold]
-    fn report_slow(&self, task: &TaskRef, took: Duration) {
+    fn report_slow(&self, ran: Ran<'_>, took: Duration) {
         if self.slow_threshold.is_some_and(|t| took <= t) {
             return;
         }
-        let report = SlowPoll {
-            task_id: task.id(),
-            task_name: task.name(),
-            duration: took,
-            spawned_at: task.spawned_at(),
+        let report = match ran {
+            Ran::Task(task) => SlowPoll {
+                kind: match self.main_task.get() == Some(task.id()) {
+                    true => PollKind::Main,
+                    false => PollKind::Task,
+                },
+                task_id: Some(task.id()),
+                task_name: task.name(),
+                duration: took,
+                spawned_at: task.spawned_at(),
+            },
+            Ran::Callback(cell) => SlowPoll {
+                kind: PollKind::Callback,
+                task_id: None,
+                task_name: CALLBACK_NAME.to_string(),
+                duration: took,
+                spawned_at: cell.scheduled_at(),
+            },
         };
         match &self.on_slow_poll {
             Some(callback) => {
@@ -279,6 +392,16 @@ impl Monitor {
     }
 
     /// Flushes and closes the trace file.
+    /// Writes what the trace holds so far and closes the array, so the
+    /// file is valid JSON now (`monitor::flush_trace`). Without a trace,
+    /// nothing to do.
+    pub(crate) fn flush_trace(&self) -> std::io::Result<()> {
+        match self.precise.as_ref().and_then(|p| p.trace.as_ref()) {
+            Some(trace) => trace.borrow_mut().flush(),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn finish(&self) {
         if let Some(trace) = self.precise.as_ref().and_then(|p| p.trace.as_ref()) {
             trace.borrow_mut().finish();
@@ -289,5 +412,12 @@ impl Monitor {
 impl Precise {
     fn ts(&self, stamp: u64) -> f64 {
         self.ticks.micros_since(stamp, self.started)
+    }
+
+    /// A stamp as whole nanoseconds since the loop started. Slices are
+    /// written from these, so one poll's end and the next poll's start (the
+    /// same stamp) give the same number and slices never overlap.
+    fn ts_ns(&self, stamp: u64) -> u64 {
+        (self.ts(stamp) * 1000.0).max(0.0).round() as u64
     }
 }

@@ -66,7 +66,7 @@ pub struct LoopStats {
     pub callbacks_run: u64,
     /// Threads of the blocking pool (`to_thread`) alive now.
     pub blocking_threads: u64,
-    /// How long polls took (measuring on only).
+    /// How long polls and callbacks took (measuring on only).
     pub poll_time: Option<Summary>,
     /// From a task's wake to its poll (measuring on only).
     pub schedule_latency: Option<Summary>,

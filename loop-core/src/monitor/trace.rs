@@ -4,12 +4,37 @@
 //! One slice (`"ph": "X"`) per poll, named after the task; an instant
 //! (`"ph": "i"`) per wake and per batch of fired timers; a counter
 //! (`"ph": "C"`) for the run-queue depth at the start of each tick.
-//! Timestamps are microseconds since the loop started. The file is an
-//! array of events, closed with `]` when the loop closes.
+//! Timestamps are microseconds since the loop started; a poll's slice is
+//! written from whole nanoseconds so that consecutive slices touch but
+//! never overlap.
+//!
+//! # Always valid
+//!
+//! The file is an array of events. Every flush (`monitor::flush_trace`, and
+//! the loop's close, also when it closes while unwinding from a panic)
+//! writes what is buffered followed by the closing `\n]\n`, then seeks
+//! back over those three bytes, so the next events overwrite them and the
+//! next flush closes the array again. The file on disk is therefore a
+//! valid JSON array after every flush; only what was recorded since the
+//! last flush is lost if the process ends abruptly
+//! (`std::process::exit`, an abort).
 
+use std::fmt;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
+
+/// What closes the array.
+const CLOSE: &[u8] = b"\n]\n";
+
+/// Nanoseconds written as microseconds with three decimals, exactly.
+struct Micros(u64);
+
+impl fmt::Display for Micros {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:03}", self.0 / 1000, self.0 % 1000)
+    }
+}
 
 pub(crate) struct TraceWriter {
     out: BufWriter<File>,
@@ -42,6 +67,7 @@ impl TraceWriter {
         w.event(format_args!(
             r#"{{"name":"thread_name","ph":"M","pid":1,"tid":{tid},"args":{{"name":"evloop loop {tid}"}}}}"#
         ));
+        w.flush()?;
         Ok(w)
     }
 
@@ -53,14 +79,21 @@ impl TraceWriter {
         let _ = self.out.write_fmt(e);
     }
 
-    /// One poll of `task`.
-    pub(crate) fn poll(&mut self, name: &str, task: u64, ts_us: f64, dur_us: f64) {
+    /// One poll of `task` (`None`: a callback), from `start_ns` to `end_ns`
+    /// since the loop started.
+    pub(crate) fn poll(&mut self, name: &str, task: Option<u64>, start_ns: u64, end_ns: u64) {
         let mut n = String::with_capacity(name.len());
         escape(name, &mut n);
         let tid = self.tid;
-        self.event(format_args!(
-            r#"{{"name":"{n}","cat":"poll","ph":"X","ts":{ts_us:.3},"dur":{dur_us:.3},"pid":1,"tid":{tid},"args":{{"task":{task}}}}}"#
-        ));
+        let (ts, dur) = (Micros(start_ns), Micros(end_ns.saturating_sub(start_ns)));
+        match task {
+            Some(task) => self.event(format_args!(
+                r#"{{"name":"{n}","cat":"poll","ph":"X","ts":{ts},"dur":{dur},"pid":1,"tid":{tid},"args":{{"task":{task}}}}}"#
+            )),
+            None => self.event(format_args!(
+                r#"{{"name":"{n}","cat":"callback","ph":"X","ts":{ts},"dur":{dur},"pid":1,"tid":{tid}}}"#
+            )),
+        }
     }
 
     /// A point event, with one numeric argument.
@@ -79,11 +112,23 @@ impl TraceWriter {
         ));
     }
 
+    /// Writes everything so far and the closing bracket, then steps back
+    /// over the bracket for the next events (module doc).
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        if self.finished {
+            return Ok(());
+        }
+        self.out.write_all(CLOSE)?;
+        self.out.flush()?;
+        self.out.seek(SeekFrom::Current(-(CLOSE.len() as i64)))?;
+        Ok(())
+    }
+
     /// Closes the JSON array and flushes. Later events are dropped.
     pub(crate) fn finish(&mut self) {
         if !self.finished {
             self.finished = true;
-            let _ = self.out.write_all(b"\n]\n");
+            let _ = self.out.write_all(CLOSE);
             let _ = self.out.flush();
         }
     }

@@ -49,11 +49,14 @@ impl LoopHandle {
     /// # Errors
     /// [`LoopClosed`] if the loop is closed: `f` is then dropped here, on
     /// the calling thread, without running.
+    #[track_caller]
     pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) -> Result<(), LoopClosed> {
-        self.shared.send(RemoteMsg::Call(Box::new(f))).map_err(|refused| {
-            drop(refused);
-            LoopClosed
-        })
+        self.shared
+            .send(RemoteMsg::Call(Box::new(f), std::panic::Location::caller()))
+            .map_err(|refused| {
+                drop(refused);
+                LoopClosed
+            })
     }
 
     /// Spawns `fut` on the loop from any thread. The returned [`RemoteTask`]
@@ -97,7 +100,10 @@ impl LoopHandle {
         F::Output: Send,
     {
         let (task, job) = remote_task::pair(make, self.shared.clone());
-        if let Err(refused) = self.shared.send(RemoteMsg::Call(Box::new(job))) {
+        if let Err(refused) = self
+            .shared
+            .send(RemoteMsg::Call(Box::new(job), std::panic::Location::caller()))
+        {
             task.refuse("spawn refused: the event loop is closed");
             drop(refused);
         }

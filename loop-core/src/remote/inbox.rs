@@ -15,6 +15,7 @@
 
 use std::cell::RefCell;
 use std::io;
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::thread::ThreadId;
@@ -29,7 +30,7 @@ pub(crate) enum RemoteMsg {
     /// A task waker was woken on another thread.
     Wake { slot: u32, generation: u32 },
     /// `call_soon_threadsafe`, and the jobs of `LoopHandle::spawn`.
-    Call(Box<dyn FnOnce() + Send>),
+    Call(Box<dyn FnOnce() + Send>, &'static Location<'static>),
     /// `LoopHandle::stop`.
     Stop,
 }

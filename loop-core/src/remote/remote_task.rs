@@ -124,7 +124,10 @@ impl<T> RemoteTask<T> {
             let cancel = move || {
                 CancelHandle::cancel_at(address);
             };
-            let _ = self.control.shared.send(RemoteMsg::Call(Box::new(cancel)));
+            let _ = self
+                .control
+                .shared
+                .send(RemoteMsg::Call(Box::new(cancel), std::panic::Location::caller()));
         }
         true
     }

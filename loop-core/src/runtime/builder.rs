@@ -9,11 +9,14 @@ use std::time::Duration;
 use super::EventLoop;
 use crate::blocking::BlockingConfig;
 use crate::monitor::recorder::MonitorConfig;
-use crate::monitor::SlowPoll;
+use crate::monitor::{SlowPoll, Stall};
 
 /// The slow-poll threshold of `EVLOOP_DEBUG=1` and of `on_slow_poll` alone,
 /// asyncio's default `slow_callback_duration`.
 const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);
+
+/// The stall threshold of `EVLOOP_DEBUG=1` and of `on_stall` alone.
+const DEFAULT_STALL: Duration = Duration::from_secs(1);
 
 /// Options for a new [`EventLoop`]; start from [`EventLoop::builder`].
 ///
@@ -112,6 +115,50 @@ impl Builder {
         self
     }
 
+    /// Watch for a poll — of a task, of the main task, or a callback — that
+    /// has been running for longer than `threshold`, and report it **while
+    /// it is still running**, once per stall: to the `on_stall` callback,
+    /// or else on stderr, with the task's name, where it was spawned, how
+    /// long it has run and, on Linux, the loop thread's stack at that
+    /// moment ([`Stall`]). This is how a loop that is stuck for good — a
+    /// task blocking on something only the loop itself could provide — is
+    /// found: a slow-poll report would come only when the poll ends.
+    ///
+    /// A watchdog thread does the watching; the loop pays two plain stores
+    /// per poll. The stack is taken by a `SIGURG` sent to the loop
+    /// thread (see [`Stall::backtrace`] for when there is none).
+    ///
+    /// ```
+    /// # use evloop_core as evloop;
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// let stalls = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = stalls.clone();
+    /// let lp = evloop::EventLoop::builder()
+    ///     .stall_threshold(Duration::from_millis(50))
+    ///     .on_stall(move |stall| seen.lock().unwrap().push(stall.task_name().to_string()))
+    ///     .build()
+    ///     .unwrap();
+    /// lp.block_on(async {
+    ///     evloop::spawn_named("stuck", async { std::thread::sleep(Duration::from_millis(400)) })
+    ///         .await
+    ///         .unwrap();
+    /// });
+    /// assert_eq!(*stalls.lock().unwrap(), ["stuck"]);
+    /// ```
+    pub fn stall_threshold(mut self, threshold: Duration) -> Self {
+        self.monitor.stall_threshold = Some(threshold);
+        self
+    }
+
+    /// Where stalls are reported; called on the watchdog thread. Without
+    /// `stall_threshold`, the threshold is 1 s.
+    pub fn on_stall(mut self, callback: impl Fn(&Stall) + Send + Sync + 'static) -> Self {
+        self.monitor.on_stall = Some(std::sync::Arc::new(callback));
+        self
+    }
+
     /// Write a Chrome trace-event JSON file of the loop's activity (one
     /// slice per poll, wakes, timer fires, run-queue depth), finished when
     /// the loop closes; open it in Perfetto or `chrome://tracing`. Turns
@@ -132,17 +179,21 @@ impl Builder {
     /// Builds the loop.
     ///
     /// `EVLOOP_DEBUG=1` in the environment (like `PYTHONASYNCIODEBUG`) turns
-    /// slow-poll reports on at 100 ms unless a threshold was set.
+    /// slow-poll reports on at 100 ms and the stall watchdog on at 1 s,
+    /// unless thresholds were set.
     ///
     /// # Errors
     /// If the OS refuses an epoll instance, an eventfd or a timerfd (for
-    /// example when the process is out of file descriptors), or the trace
-    /// file cannot be created.
+    /// example when the process is out of file descriptors), the trace
+    /// file cannot be created, or the stall watchdog's thread cannot start.
     pub fn build(self) -> io::Result<EventLoop> {
         let mut monitor = self.monitor;
         let debug = std::env::var_os("EVLOOP_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");
         if monitor.slow_poll_threshold.is_none() && (debug || monitor.on_slow_poll.is_some()) {
             monitor.slow_poll_threshold = Some(DEFAULT_SLOW_POLL);
+        }
+        if monitor.stall_threshold.is_none() && (debug || monitor.on_stall.is_some()) {
+            monitor.stall_threshold = Some(DEFAULT_STALL);
         }
         EventLoop::from_builder(self.paused_clock, &monitor, self.blocking)
     }

@@ -41,6 +41,12 @@ impl TaskId {
         })
     }
 
+    /// The id that `as_u64` gave (the stall watchdog carries ids across
+    /// threads as numbers).
+    pub(crate) fn from_u64(id: u64) -> TaskId {
+        TaskId(id)
+    }
+
     /// The id as a number.
     pub fn as_u64(self) -> u64 {
         self.0

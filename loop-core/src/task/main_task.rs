@@ -80,6 +80,9 @@ impl<'a> MainTask<'a> {
             future: unsafe { NonNull::new_unchecked(pointer) },
         };
         let (output, address) = core.spawn_main(borrowed, spawned_at);
+        if let Some(m) = core.monitor() {
+            m.main_task_started(output.task().id());
+        }
         MainTask { core, output, address }
     }
 

@@ -85,6 +85,9 @@ pub(crate) struct Header {
     busy_ticks: Cell<u64>,
     /// Monitor only: stamp of the wake that queued the task.
     woken_at: Cell<u64>,
+    /// Monitor only: when it was spawned, in µs on the coarse clock's
+    /// scale; 0 when no monitor was on.
+    born_us: Cell<u64>,
 }
 
 enum Stage<F: Future> {
@@ -136,6 +139,7 @@ impl TaskRef {
                 polls: Cell::new(0),
                 busy_ticks: Cell::new(0),
                 woken_at: Cell::new(0),
+                born_us: Cell::new(0),
             },
             stage: UnsafeCell::new(Stage::Running(future)),
         };
@@ -156,6 +160,28 @@ impl TaskRef {
         // SAFETY: this TaskRef owns a count, so the cell is alive; the header
         // is only read through shared references (its mutable parts are Cells).
         unsafe { self.ptr.as_ref() }
+    }
+
+    /// The cell's address, for the stall watchdog's signal handler
+    /// ([`TaskRef::describe_raw`]); never dereferenced by anyone else.
+    #[inline]
+    pub(crate) fn as_raw(&self) -> *const () {
+        self.ptr.as_ptr().cast()
+    }
+
+    /// The id, the name given at spawn (`None`: `Task-N`) and the spawn
+    /// site of the task whose cell is at `raw`, read without allocating or
+    /// touching any `Cell`, so that a signal handler may call it.
+    ///
+    /// # Safety
+    /// `raw` came from [`TaskRef::as_raw`] and a `TaskRef` to the cell is
+    /// alive for `'a` (the stall handler checks that the poll that holds one
+    /// is still running on this very thread). These three fields are never
+    /// written after the cell is created.
+    pub(crate) unsafe fn describe_raw<'a>(raw: *const ()) -> (TaskId, Option<&'a str>, &'static Location<'static>) {
+        // SAFETY: the caller guarantees the cell is alive for 'a.
+        let header = unsafe { &*raw.cast::<Header>() };
+        (header.id, header.name.as_deref().map(|s| s.as_str()), header.spawned_at)
     }
 
     #[inline]
@@ -206,6 +232,16 @@ impl TaskRef {
     #[inline]
     pub(crate) fn set_woken_at(&self, stamp: u64) {
         self.header().woken_at.set(stamp);
+    }
+
+    /// Monitor: when the task was spawned (µs, coarse clock), 0 if unknown.
+    pub(crate) fn born_us(&self) -> u64 {
+        self.header().born_us.get()
+    }
+
+    #[inline]
+    pub(crate) fn set_born_us(&self, us: u64) {
+        self.header().born_us.set(us);
     }
 
     /// The task's id.
