@@ -31,7 +31,7 @@
 //! | `remote/` | the inbox other threads send to, `LoopHandle`, `RemoteTask`, `LoopClosed` |
 //! | `blocking/` | the thread pool behind `to_thread` |
 //! | `runtime/` | `EventLoop`, `Builder`, `run`, the close protocol (`shutdown.rs`) |
-//! | `monitor/` | counters, slow polls, lag, the task dump, the trace |
+//! | `monitor/` | counters, slow polls, the stall watchdog (`watchdog.rs`, `beacon.rs`, `capture.rs`: unsafe), task snapshots, lag, the trace |
 
 mod blocking;
 mod callback;
