@@ -76,8 +76,10 @@ fn fill<T>(slot: &Mutex<Slot<T>>, result: Result<T, TaskError>) {
 /// Drops a value whose destructor may panic, without letting the panic out.
 pub(crate) fn drop_caught<V>(value: V) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        // A payload whose own destructor panics is leaked.
-        std::mem::forget(payload);
+        // A payload whose own destructor panics is leaked, not unwound.
+        if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(again);
+        }
         eprintln!("evloop: a result nobody awaited panicked while being dropped; the panic was discarded");
     }
 }
