@@ -14,7 +14,8 @@
 //! | `context.rs` | which loop runs on this thread |
 //! | `run_queue.rs` | what is ready to run: tasks (the main task too) and callbacks |
 //! | `callback.rs` | `call_soon`, `call_later`, `call_at` |
-//! | `cancel.rs` | `on_cancel` |
+//! | `cancel.rs` | `on_cancel`, `as_cancellation` |
+//! | `trim.rs` | giving memory back once a burst is over |
 //! | `task/tasks.rs` | the task subsystem: slab, cell cache, current task, refusing |
 //! | `task/slab.rs` | live tasks, generations, the scheduled bit |
 //! | `task/raw.rs` | the one-allocation task cell (unsafe, protocol in its doc) |
@@ -46,6 +47,7 @@ mod runtime;
 mod scheduler;
 mod task;
 mod timer;
+mod trim;
 
 pub use blocking::{to_thread, ToThread};
 pub use callback::{call_at, call_later, call_soon, CallbackHandle};

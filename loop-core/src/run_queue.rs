@@ -13,10 +13,11 @@
 //! No `unsafe`: an empty slot is `None` (the same 16 bytes as `Runnable`, by
 //! the niche in its tag), and popping takes the entry out.
 //!
-//! After a burst (a million tasks woken at once) the buffer is halved, one
-//! step per tick, while it is less than an eighth full
-//! ([`RunQueue::shrink_if_sparse`]): memory comes back without a steady
-//! state ever paying for it.
+//! Once a burst (a million tasks woken at once) is over, the loop shrinks
+//! the buffer to fit the longest queue it saw lately
+//! ([`RunQueue::trim`], every few thousand ticks, `trim.rs`):
+//! memory comes back without the push path or back-to-back bursts paying
+//! for it.
 
 use std::rc::Rc;
 
@@ -38,6 +39,8 @@ pub(crate) struct RunQueue {
     slots: Vec<Option<Runnable>>,
     head: usize,
     len: usize,
+    /// The longest the queue was since the last `trim`.
+    peak: usize,
 }
 
 impl RunQueue {
@@ -52,6 +55,7 @@ impl RunQueue {
             slots: Vec::new(),
             head: 0,
             len: 0,
+            peak: 0,
         }
     }
 
@@ -90,12 +94,23 @@ impl RunQueue {
         entry
     }
 
-    /// Halves the buffer if it is large and less than an eighth full.
-    /// Called once per tick; a steady state pays one comparison.
+    /// Notes the current length as a candidate peak; the scheduler calls it
+    /// once per tick, where the queue is longest (before its run step).
     #[inline]
-    pub(crate) fn shrink_if_sparse(&mut self) {
-        if self.slots.len() > Self::SHRINK_ABOVE && self.len < self.slots.len() / 8 {
-            self.resize(self.slots.len() / 2);
+    pub(crate) fn note_peak(&mut self) {
+        if self.len > self.peak {
+            self.peak = self.len;
+        }
+    }
+
+    /// Shrinks the buffer if it is large and over four times the longest
+    /// the queue was since the last call (it keeps twice that).
+    #[cold]
+    pub(crate) fn trim(&mut self) {
+        let peak = std::mem::replace(&mut self.peak, self.len).max(self.len);
+        if self.slots.len() > Self::SHRINK_ABOVE && peak * 4 < self.slots.len() {
+            let keep = (peak * 2).next_power_of_two().max(Self::FIRST_CAPACITY);
+            self.resize(keep);
         }
     }
 
@@ -186,17 +201,17 @@ mod tests {
             q.push_back(task(n));
         }
         let big = q.capacity();
+        q.note_peak(); // the scheduler's look before a run step
         for n in 0..99_990 {
             assert_eq!(slot_of(q.pop_front()), Some(n));
         }
-        for _ in 0..32 {
-            q.shrink_if_sparse();
-        }
+        q.trim();
+        assert_eq!(q.capacity(), big, "a recent peak keeps the capacity");
+        q.trim();
         assert!(q.capacity() <= RunQueue::SHRINK_ABOVE, "{} of {big}", q.capacity());
         for n in 99_990..100_000 {
             assert_eq!(slot_of(q.pop_front()), Some(n), "order kept across the shrink");
         }
-        q.shrink_if_sparse();
         assert!(q.is_empty());
     }
 }

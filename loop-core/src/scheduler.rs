@@ -35,6 +35,7 @@ use crate::run_queue::Runnable;
 use crate::task::raw::TaskRef;
 use crate::task::TaskError;
 use crate::timer::TimerPayload;
+use crate::trim;
 
 /// Who turns the loop, and so whether step 4 may wait.
 #[derive(Clone, Copy)]
@@ -67,13 +68,13 @@ impl Core {
         self.run_ready();
 
         // 4. I/O, waiting only if there is nothing else to do.
-        let wait_limit = match mode {
-            TickMode::BlockOn { main } if !main.is_complete() => Some(None),
-            TickMode::RunForever if !self.stop_requested() => Some(None),
-            _ => None,
+        let may_wait = match mode {
+            TickMode::BlockOn { main } => !main.is_complete(),
+            TickMode::RunForever => !self.stop_requested(),
+            TickMode::Drain => false,
         };
-        if let (Some(limit), true) = (wait_limit, self.is_idle()) {
-            self.wait(limit);
+        if may_wait && self.is_idle() {
+            self.wait(None);
         } else if self.reactor().borrow().has_sources() {
             self.poll_io(Some(Duration::ZERO));
         }
@@ -127,7 +128,11 @@ impl Core {
 
     /// Step 3: runs the entries queued when the step began.
     pub(crate) fn run_ready(&self) {
-        let n = self.run_queue().borrow().len();
+        let n = {
+            let mut queue = self.run_queue().borrow_mut();
+            queue.note_peak();
+            queue.len()
+        };
         let monitor = self.monitor();
         if let Some(m) = monitor {
             m.run_step(n);
@@ -150,7 +155,18 @@ impl Core {
                 }
             }
         }
-        self.run_queue().borrow_mut().shrink_if_sparse();
+        if self.counters().ticks.get() % trim::WINDOW == 0 {
+            self.trim();
+        }
+    }
+
+    /// Shrinks the task slab, the timer store and the run queue to fit
+    /// what the last window of ticks needed (`trim.rs`).
+    #[cold]
+    fn trim(&self) {
+        self.tasks().trim();
+        self.timers().trim();
+        self.run_queue().borrow_mut().trim();
     }
 
     /// Polls (or, if cancellation was requested, drops) one queued task.

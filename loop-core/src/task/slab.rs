@@ -13,21 +13,23 @@
 //!
 //! # Memory after a burst
 //!
-//! A burst of a million tasks grows the slab to a million entries. Once most
-//! of them have finished, [`TaskSlab::remove`] compacts: it drops the free
-//! entries at the end, shrinks the vectors, and sorts the free list so that
-//! new tasks take the lowest slots first (which lets the next compaction cut
-//! deeper). A compaction costs O(entries) and runs at most once per
-//! `entries / 8` removals, and only while at most a quarter of the entries
-//! are live, so it is O(1) amortised and never runs in a steady state. Truncated slots keep their generations in
-//! `fresh_generation`, the first generation of any entry created later, so
-//! an address that named a truncated slot does not match its next task.
+//! A burst of a million tasks grows the slab to a million entries. The loop
+//! gives that memory back once the burst is over (`trim.rs`): every few
+//! thousand ticks it calls [`TaskSlab::trim`], which looks at the most
+//! tasks alive at once since the last call, and if the slab is over four
+//! times that, it drops the free entries at its end, shrinks its vectors,
+//! and sorts the free list so that new tasks take the lowest slots first
+//! (which lets the next shrink cut deeper). Nothing happens on the spawn
+//! and finish paths, and a loop that runs bursts back to back keeps its
+//! capacity. Truncated slots keep their generations in `fresh_generation`,
+//! the first generation of any entry created later, so an address that named
+//! a truncated slot does not match its next task.
 
 use super::address::{next_generation, MAX_SLOT};
 use super::raw::TaskRef;
 
-/// Below this many entries the slab never compacts.
-const COMPACT_MIN_ENTRIES: usize = 4096;
+/// Below this many entries the slab never shrinks.
+const SHRINK_MIN_ENTRIES: usize = 4096;
 
 struct Entry {
     task: Option<TaskRef>,
@@ -41,10 +43,10 @@ pub(crate) struct TaskSlab {
     /// Free slots; popped from the end.
     free: Vec<u32>,
     len: usize,
-    /// Removals since the last compaction (see the module doc).
-    removed: usize,
     /// The generation a newly created entry starts at.
     fresh_generation: u32,
+    /// The most tasks alive at once since the last `trim`.
+    peak: usize,
 }
 
 impl TaskSlab {
@@ -53,8 +55,8 @@ impl TaskSlab {
             entries: Vec::new(),
             free: Vec::new(),
             len: 0,
-            removed: 0,
             fresh_generation: 0,
+            peak: 0,
         }
     }
 
@@ -69,11 +71,23 @@ impl TaskSlab {
         self.entries.len()
     }
 
+    /// The (slot, generation) the next `insert` will return.
+    #[inline]
+    pub(crate) fn next_name(&self) -> (u32, u32) {
+        match self.free.last() {
+            Some(&slot) => (slot, self.entries[slot as usize].generation),
+            None => (self.entries.len() as u32, self.fresh_generation),
+        }
+    }
+
     /// Registers `task` and returns its (slot, generation), already marked
     /// scheduled: a new task is always queued for its first poll.
     #[inline]
     pub(crate) fn insert(&mut self, task: TaskRef) -> (u32, u32) {
         self.len += 1;
+        if self.len > self.peak {
+            self.peak = self.len;
+        }
         if let Some(slot) = self.free.pop() {
             let entry = &mut self.entries[slot as usize];
             entry.task = Some(task);
@@ -104,20 +118,17 @@ impl TaskSlab {
         entry.scheduled = false;
         self.free.push(slot);
         self.len -= 1;
-        self.removed += 1;
-        if self.removed * 8 >= self.entries.len() && self.entries.len() >= COMPACT_MIN_ENTRIES {
-            self.compact();
-        }
         task
     }
 
-    /// Gives back the memory of free entries after a burst (module doc).
+    /// Gives back the memory of free entries if the slab is over four times
+    /// the most tasks alive at once since the last call (module doc).
     #[cold]
-    fn compact(&mut self) {
-        if self.len * 4 > self.entries.len() {
+    pub(crate) fn trim(&mut self) {
+        let peak = std::mem::replace(&mut self.peak, self.len);
+        if self.entries.len() < SHRINK_MIN_ENTRIES || peak.max(self.len) * 4 > self.entries.len() {
             return;
         }
-        self.removed = 0;
         while self.entries.last().is_some_and(|e| e.task.is_none()) {
             let gone = self.entries.pop().expect("checked just above");
             self.fresh_generation = self.fresh_generation.max(gone.generation);
@@ -244,24 +255,26 @@ mod tests {
         let t = dummy();
         let names: Vec<(u32, u32)> = (0..100_000).map(|_| slab.insert(t.clone())).collect();
         assert_eq!(slab.capacity(), 100_000);
-        // One survivor high up keeps the slab from shrinking at first.
+        slab.trim();
+        assert_eq!(slab.capacity(), 100_000, "at its peak the slab keeps its size");
+        // One survivor high up keeps the slab from shrinking below it.
         let (survivor, _) = names[90_000];
         for &(slot, _) in names.iter().filter(|(s, _)| *s != survivor) {
             slab.remove(slot);
         }
-        // A live loop goes on: a few tasks come and go.
-        let churn = |slab: &mut TaskSlab| {
-            for _ in 0..20_000 {
-                let (slot, _) = slab.insert(t.clone());
-                slab.remove(slot);
-            }
-        };
-        churn(&mut slab);
-        assert!(slab.capacity() <= 90_001, "cut above the survivor: {}", slab.capacity());
+        slab.trim();
+        assert_eq!(slab.capacity(), 100_000, "a recent peak keeps the capacity");
+        slab.trim();
+        assert_eq!(slab.capacity(), 90_001, "a quiet window: cut above the survivor");
         slab.remove(survivor);
-        churn(&mut slab);
+        // A few tasks come and go: they take the lowest slots.
+        for _ in 0..1000 {
+            let (slot, _) = slab.insert(t.clone());
+            slab.remove(slot);
+        }
+        slab.trim();
         assert!(
-            slab.capacity() < COMPACT_MIN_ENTRIES,
+            slab.capacity() < SHRINK_MIN_ENTRIES,
             "still {} entries",
             slab.capacity()
         );

@@ -72,14 +72,22 @@ impl Tasks {
             self.refused.borrow_mut().push(task);
             return None;
         }
-        let (slot, generation) = self.slab.borrow_mut().insert(task.clone());
+        let mut slab = self.slab.borrow_mut();
+        let (slot, generation) = slab.next_name();
         let address = TaskAddress {
             loop_index,
             slot,
             generation,
         };
         task.set_address(address);
+        let named = slab.insert(task);
+        debug_assert_eq!(named, (slot, generation));
         Some(address)
+    }
+
+    /// Gives back slab memory if it is far over its recent peak (`trim.rs`).
+    pub(crate) fn trim(&self) {
+        self.slab.borrow_mut().trim();
     }
 
     /// Marks (slot, generation) scheduled; true if the caller must queue it.

@@ -67,6 +67,12 @@ impl Timers {
         self.wheel.borrow().capacity()
     }
 
+    /// Gives back node memory if the store is far over its recent peak
+    /// (`trim.rs`).
+    pub(crate) fn trim(&self) {
+        self.wheel.borrow_mut().trim();
+    }
+
     /// Arms a timer at `at_us` (µs on the clock).
     #[inline]
     pub(crate) fn insert(&self, at_us: u64, payload: TimerPayload) -> TimerKey {

@@ -18,9 +18,9 @@
 //!
 //! Timers live in a slab of nodes linked into doubly linked per-slot lists,
 //! so insert and cancel are O(1), and a cancelled timer leaves nothing
-//! behind: its node is free for the next timer, and after a burst the node
-//! store gives its memory back (`compact`, the same amortised scheme as the
-//! task slab's: at most once per `nodes / 8` releases, trailing free nodes
+//! behind: its node is free for the next timer, and once a burst is over the
+//! node store gives its memory back (`trim`, called by the
+//! loop every few thousand ticks, as for the task slab: trailing free nodes
 //! cut, the free list sorted so the lowest nodes are reused first). Each
 //! node carries a generation so a stale [`TimerKey`] is inert; the
 //! generations of cut nodes live on in `fresh_generation`.
@@ -31,8 +31,8 @@ const LEVEL_BITS: u32 = 6;
 const SLOTS: usize = 1 << LEVEL_BITS;
 /// Deadlines are clamped to this (about 36,000 years of microseconds).
 pub(crate) const MAX_DEADLINE: u64 = (1 << (LEVEL_BITS as usize * LEVELS)) - 1;
-/// Below this many nodes the store never compacts.
-const COMPACT_MIN_NODES: usize = 4096;
+/// Below this many nodes the store never shrinks.
+const SHRINK_MIN_NODES: usize = 4096;
 const NIL: u32 = u32::MAX;
 
 /// Names one armed timer.
@@ -67,10 +67,10 @@ pub(crate) struct Wheel<T> {
     /// Free nodes; popped from the end.
     free: Vec<u32>,
     len: usize,
-    /// Releases since the last compaction.
-    released: usize,
     /// The generation a newly created node starts at.
     fresh_generation: u32,
+    /// The most timers armed at once since the last `trim`.
+    peak: usize,
 }
 
 impl<T> Wheel<T> {
@@ -85,8 +85,8 @@ impl<T> Wheel<T> {
             nodes: Vec::new(),
             free: Vec::new(),
             len: 0,
-            released: 0,
             fresh_generation: 0,
+            peak: 0,
         }
     }
 
@@ -145,6 +145,9 @@ impl<T> Wheel<T> {
             }
         };
         self.len += 1;
+        if self.len > self.peak {
+            self.peak = self.len;
+        }
         self.link(index);
         TimerKey {
             index,
@@ -290,20 +293,17 @@ impl<T> Wheel<T> {
         let payload = node.payload.take().expect("evloop bug: releasing a disarmed timer");
         self.free.push(index);
         self.len -= 1;
-        self.released += 1;
-        if self.released * 8 >= self.nodes.len() && self.nodes.len() >= COMPACT_MIN_NODES {
-            self.compact();
-        }
         payload
     }
 
-    /// Gives back the memory of free nodes after a burst (module doc).
+    /// Gives back the memory of free nodes if the store is over four times
+    /// the most timers armed at once since the last call (module doc).
     #[cold]
-    fn compact(&mut self) {
-        if self.len * 4 > self.nodes.len() {
+    pub(crate) fn trim(&mut self) {
+        let peak = std::mem::replace(&mut self.peak, self.len);
+        if self.nodes.len() < SHRINK_MIN_NODES || peak.max(self.len) * 4 > self.nodes.len() {
             return;
         }
-        self.released = 0;
         while self.nodes.last().is_some_and(|n| n.payload.is_none()) {
             let gone = self.nodes.pop().expect("checked just above");
             self.fresh_generation = self.fresh_generation.max(gone.generation);
@@ -415,18 +415,17 @@ mod tests {
         for k in keys.iter().filter(|k| **k != survivor) {
             assert!(w.remove(*k).is_some());
         }
-        // A live loop goes on: a few timers come and go.
-        let churn = |w: &mut Wheel<u64>| {
-            for i in 0..20_000u64 {
-                let k = w.insert(2_000_000 + i, i);
-                w.remove(k);
-            }
-        };
-        churn(&mut w);
-        assert!(w.capacity() <= 50_001, "cut above the survivor: {}", w.capacity());
+        w.trim();
+        assert_eq!(w.capacity(), 100_000, "a recent peak keeps the capacity");
+        w.trim();
+        assert_eq!(w.capacity(), 50_001, "a quiet window: cut above the survivor");
         assert_eq!(w.remove(survivor), Some(50_000));
-        churn(&mut w);
-        assert!(w.capacity() < COMPACT_MIN_NODES, "still {} nodes", w.capacity());
+        for i in 0..1000u64 {
+            let k = w.insert(2_000_000 + i, i);
+            w.remove(k);
+        }
+        w.trim();
+        assert!(w.capacity() < SHRINK_MIN_NODES, "still {} nodes", w.capacity());
         // New timers in cut nodes do not answer to the old keys.
         let fresh: Vec<TimerKey> = (0..100u64).map(|i| w.insert(3_000_000 + i, i)).collect();
         for k in &keys[..100] {
