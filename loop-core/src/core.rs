@@ -174,7 +174,7 @@ impl Core {
 
     /// `spawn` without the handle: the typed output reference and, unless
     /// the loop refuses new tasks (it is closing), the task's address.
-    #[inline]
+    #[inline(always)]
     fn spawn_raw<F: Future + 'static>(
         &self,
         future: F,

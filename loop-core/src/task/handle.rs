@@ -34,20 +34,12 @@ use super::raw::{OutputRef, TaskRef};
 #[must_use = "dropping a Task detaches it; await it, cancel it, or drop it on purpose"]
 pub struct Task<T> {
     output: OutputRef<T>,
-    /// Polled at least once: a drop during a cancellation passes it on.
-    awaited: bool,
-    /// `detached()`: a drop never passes a cancellation on.
-    detached: bool,
 }
 
 impl<T> Task<T> {
     #[inline]
     pub(crate) fn new(output: OutputRef<T>) -> Task<T> {
-        Task {
-            output,
-            awaited: false,
-            detached: false,
-        }
+        Task { output }
     }
 
     /// This handle, made never to pass a cancellation on: dropping it
@@ -68,8 +60,8 @@ impl<T> Task<T> {
     ///     assert!(watch.is_finished() && !watch.cancel());
     /// });
     /// ```
-    pub fn detached(mut self) -> Task<T> {
-        self.detached = true;
+    pub fn detached(self) -> Task<T> {
+        self.output.task().mark_detached();
         self
     }
 
@@ -200,11 +192,11 @@ impl fmt::Debug for CancelHandle {
 impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let polled = self.output.poll_output(cx);
         if polled.is_pending() {
             check_same_loop(self.output.task());
-            self.awaited = true;
+            self.output.task().mark_awaited();
         }
         polled
     }
@@ -213,8 +205,9 @@ impl<T> Future for Task<T> {
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         // A handle being awaited, dropped by a cancellation: cancel inward.
-        if self.awaited && !self.detached && crate::cancel::is_cancelling() {
-            cancel(self.output.task());
+        let task = self.output.task();
+        if task.passes_cancellation_on() && crate::cancel::is_cancelling() {
+            cancel(task);
         }
     }
 }

@@ -31,6 +31,10 @@
 //!     does this): `cancel()` returning true always means "cancelled".
 //!   - `MAIN`: the loop's main task (`main_task.rs`), named `"main"`
 //!     without a name allocation.
+//!   - `AWAITED`, `DETACHED`: state of the task's one `Task` handle (it is
+//!     not `Clone`), kept here so the handle stays one word: it was polled
+//!     while the task ran; it must never pass a cancellation on
+//!     (`handle.rs`).
 //! * **The stage** is only touched through the vtable functions below, each
 //!   of which runs with exclusive access: the loop thread is the only thread
 //!   that can hold a `TaskRef`, and `RUNNING` rules out re-entrancy.
@@ -57,12 +61,15 @@ const RUNNING: u8 = 1;
 const COMPLETE: u8 = 2;
 const CANCEL_REQUESTED: u8 = 4;
 const MAIN: u8 = 8;
+const AWAITED: u8 = 16;
+const DETACHED: u8 = 32;
 
 /// Functions that know the concrete future type of a cell.
 struct VTable {
     poll: unsafe fn(NonNull<Header>, &mut Context<'_>) -> bool,
     drop_future: unsafe fn(NonNull<Header>, TaskError),
     take_output: unsafe fn(NonNull<Header>, *mut ()),
+    cancel_output: unsafe fn(NonNull<Header>),
     dealloc: unsafe fn(NonNull<Header>),
 }
 
@@ -258,6 +265,25 @@ impl TaskRef {
         }
     }
 
+    /// The `Task` handle was polled while the task was not finished.
+    #[inline]
+    pub(crate) fn mark_awaited(&self) {
+        self.set(AWAITED);
+    }
+
+    /// The `Task` handle must never pass a cancellation on.
+    #[inline]
+    pub(crate) fn mark_detached(&self) {
+        self.set(DETACHED);
+    }
+
+    /// Whether dropping the `Task` handle during a cancellation cancels the
+    /// task: it was awaited, is not detached, and has not finished.
+    #[inline]
+    pub(crate) fn passes_cancellation_on(&self) -> bool {
+        self.header().state.get() & (AWAITED | DETACHED | COMPLETE) == AWAITED
+    }
+
     /// Marks the loop's main task (named "main").
     #[inline]
     pub(crate) fn mark_main(&self) {
@@ -323,6 +349,12 @@ impl TaskRef {
         // SAFETY: RUNNING is set, so nothing else touches the stage until
         // `end`; the vtable was built for this cell's future type.
         let done = unsafe { (header.vtable.poll)(self.ptr, cx) };
+        if done && self.has(CANCEL_REQUESTED) {
+            // Cancelled during the poll that completed it: the task ends
+            // cancelled, its output is dropped.
+            // SAFETY: RUNNING is still set, as above.
+            unsafe { (header.vtable.cancel_output)(self.ptr) };
+        }
         self.end(done);
         done
     }
@@ -420,6 +452,7 @@ fn vtable_for<F: Future + 'static>() -> &'static VTable {
             poll: poll_cell::<F>,
             drop_future: drop_future_cell::<F>,
             take_output: take_output_cell::<F>,
+            cancel_output: cancel_output_cell::<F>,
             dealloc: dealloc_cell::<F>,
         };
     }
@@ -493,27 +526,12 @@ unsafe fn poll_cell<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bo
     let pinned = unsafe { Pin::new_unchecked(future) };
     let result = match catch_unwind(AssertUnwindSafe(|| pinned.poll(cx))) {
         Ok(Poll::Pending) => return false,
-        // Cancelled during the poll that completed it: the task ends
-        // cancelled, its output is dropped (after the future, below).
-        Ok(Poll::Ready(output)) if cancel_requested(ptr) => {
-            // SAFETY: the stage holds Running and we have exclusive access.
-            unsafe { finish_with(stage, Err(TaskError::cancelled())) };
-            drop_quietly(output);
-            return true;
-        }
         Ok(Poll::Ready(output)) => Ok(output),
         Err(panic) => Err(TaskError::panic(panic)),
     };
     // SAFETY: the stage holds Running and we have exclusive access.
     unsafe { finish_with(stage, result) };
     true
-}
-
-/// Whether the header at `ptr` carries `CANCEL_REQUESTED`.
-fn cancel_requested(ptr: NonNull<Header>) -> bool {
-    // SAFETY: the vtable functions are only called on live cells; the
-    // header is read through a shared reference (its state is a `Cell`).
-    unsafe { ptr.as_ref() }.state.get() & CANCEL_REQUESTED != 0
 }
 
 /// 2^32 - 1 counts: some code leaked handles in a loop (`mem::forget`).
@@ -530,6 +548,19 @@ unsafe fn drop_future_cell<F: Future>(ptr: NonNull<Header>, reason: TaskError) {
     if let Stage::Running(_) = stage {
         // SAFETY: the stage holds Running and we have exclusive access.
         unsafe { finish_with(stage, Err(reason)) };
+    }
+}
+
+/// A cancel arrived during the poll that completed the task: replace an
+/// `Ok` output with the cancellation, dropping the output (quietly).
+#[cold]
+unsafe fn cancel_output_cell<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: called by `TaskRef::poll` with RUNNING set.
+    let stage = unsafe { stage::<F>(ptr) };
+    if let Stage::Finished(Ok(_)) = stage {
+        if let Stage::Finished(Ok(output)) = std::mem::replace(stage, Stage::Finished(Err(TaskError::cancelled()))) {
+            drop_quietly(output);
+        }
     }
 }
 

@@ -25,7 +25,7 @@
 //! the first generation of any entry created later, so an address that named
 //! a truncated slot does not match its next task.
 
-use super::address::{next_generation, MAX_SLOT};
+use super::address::{next_generation, TaskAddress, MAX_SLOT};
 use super::raw::TaskRef;
 
 /// Below this many entries the slab never shrinks.
@@ -71,29 +71,33 @@ impl TaskSlab {
         self.entries.len()
     }
 
-    /// The (slot, generation) the next `insert` will return.
-    #[inline]
-    pub(crate) fn next_name(&self) -> (u32, u32) {
-        match self.free.last() {
-            Some(&slot) => (slot, self.entries[slot as usize].generation),
-            None => (self.entries.len() as u32, self.fresh_generation),
-        }
-    }
-
-    /// Registers `task` and returns its (slot, generation), already marked
-    /// scheduled: a new task is always queued for its first poll.
-    #[inline]
-    pub(crate) fn insert(&mut self, task: TaskRef) -> (u32, u32) {
+    /// Registers `task` of loop `loop_index`, records its address in its
+    /// cell, and returns it; the entry is already marked scheduled: a new
+    /// task is always queued for its first poll.
+    #[inline(always)]
+    pub(crate) fn insert(&mut self, task: TaskRef, loop_index: u16) -> TaskAddress {
         self.len += 1;
         if self.len > self.peak {
             self.peak = self.len;
         }
-        if let Some(slot) = self.free.pop() {
-            let entry = &mut self.entries[slot as usize];
-            entry.task = Some(task);
-            entry.scheduled = true;
-            return (slot, entry.generation);
-        }
+        let (slot, entry) = match self.free.pop() {
+            Some(slot) => (slot, &mut self.entries[slot as usize]),
+            None => self.grow(),
+        };
+        let address = TaskAddress {
+            loop_index,
+            slot,
+            generation: entry.generation,
+        };
+        task.set_address(address);
+        entry.task = Some(task);
+        entry.scheduled = true;
+        address
+    }
+
+    /// A new entry at the end, for `insert`.
+    #[cold]
+    fn grow(&mut self) -> (u32, &mut Entry) {
         let slot = self.entries.len();
         assert!(
             slot <= MAX_SLOT as usize,
@@ -101,11 +105,11 @@ impl TaskSlab {
              this is almost certainly a spawn loop that never awaits its tasks"
         );
         self.entries.push(Entry {
-            task: Some(task),
+            task: None,
             generation: self.fresh_generation,
-            scheduled: true,
+            scheduled: false,
         });
-        (slot as u32, self.fresh_generation)
+        (slot as u32, self.entries.last_mut().expect("just pushed"))
     }
 
     /// Removes the task at `slot` (which must be live) and moves the
@@ -198,6 +202,10 @@ mod tests {
     use crate::task::id::TaskId;
     use std::panic::Location;
 
+    fn name(address: TaskAddress) -> (u32, u32) {
+        (address.slot, address.generation)
+    }
+
     fn dummy() -> TaskRef {
         TaskRef::allocate(&CellCache::new(), async {}, TaskId::next(), None, Location::caller()).0
     }
@@ -205,7 +213,7 @@ mod tests {
     #[test]
     fn insert_marks_scheduled_and_reuses_slots_with_new_generation() {
         let mut slab = TaskSlab::new();
-        let (slot, generation) = slab.insert(dummy());
+        let (slot, generation) = name(slab.insert(dummy(), 0));
         assert_eq!((slot, generation), (0, 0));
         assert!(!slab.try_schedule(slot, generation), "already scheduled");
         assert!(slab.take_scheduled(slot, generation).is_some());
@@ -216,7 +224,7 @@ mod tests {
         assert!(!slab.try_schedule(slot, generation));
         assert!(slab.take_scheduled(slot, generation).is_none());
         assert!(slab.get(slot, generation).is_none());
-        let (slot2, gen2) = slab.insert(dummy());
+        let (slot2, gen2) = name(slab.insert(dummy(), 0));
         assert_eq!(slot2, slot);
         assert_eq!(gen2, 1);
         assert!(slab.take_scheduled(slot, generation).is_none());
@@ -229,10 +237,10 @@ mod tests {
         let mut slab = TaskSlab::new();
         let t = dummy();
         for _ in 0..((1usize << crate::task::address::GENERATION_BITS) + 2) {
-            let (slot, _) = slab.insert(t.clone());
+            let (slot, _) = name(slab.insert(t.clone(), 0));
             slab.remove(slot);
         }
-        let (_, generation) = slab.insert(t.clone());
+        let (_, generation) = name(slab.insert(t.clone(), 0));
         assert_eq!(generation, 2);
         assert_eq!(t.refs_for_test(), 2, "ours and the slab's");
     }
@@ -241,7 +249,7 @@ mod tests {
     fn iter_lists_only_live_tasks() {
         let mut slab = TaskSlab::new();
         for _ in 0..4 {
-            slab.insert(dummy());
+            name(slab.insert(dummy(), 0));
         }
         slab.remove(1);
         slab.remove(3);
@@ -253,7 +261,7 @@ mod tests {
     fn a_burst_gives_its_memory_back_and_stale_names_stay_stale() {
         let mut slab = TaskSlab::new();
         let t = dummy();
-        let names: Vec<(u32, u32)> = (0..100_000).map(|_| slab.insert(t.clone())).collect();
+        let names: Vec<(u32, u32)> = (0..100_000).map(|_| name(slab.insert(t.clone(), 0))).collect();
         assert_eq!(slab.capacity(), 100_000);
         slab.trim();
         assert_eq!(slab.capacity(), 100_000, "at its peak the slab keeps its size");
@@ -269,7 +277,7 @@ mod tests {
         slab.remove(survivor);
         // A few tasks come and go: they take the lowest slots.
         for _ in 0..1000 {
-            let (slot, _) = slab.insert(t.clone());
+            let (slot, _) = name(slab.insert(t.clone(), 0));
             slab.remove(slot);
         }
         slab.trim();
@@ -279,7 +287,7 @@ mod tests {
             slab.capacity()
         );
         // New tasks in truncated slots do not answer to the old names.
-        let fresh: Vec<(u32, u32)> = (0..10).map(|_| slab.insert(t.clone())).collect();
+        let fresh: Vec<(u32, u32)> = (0..10).map(|_| name(slab.insert(t.clone(), 0))).collect();
         for (slot, generation) in &names[..10] {
             if fresh.iter().any(|(s, _)| s == slot) {
                 assert!(

@@ -66,23 +66,13 @@ impl Tasks {
     /// Registers a new task of loop `loop_index` and returns its address,
     /// already marked scheduled: the caller queues its first poll. `None`
     /// while refusing (see the module doc).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn insert(&self, task: TaskRef, loop_index: u16) -> Option<TaskAddress> {
         if self.refusing.get() {
             self.refused.borrow_mut().push(task);
             return None;
         }
-        let mut slab = self.slab.borrow_mut();
-        let (slot, generation) = slab.next_name();
-        let address = TaskAddress {
-            loop_index,
-            slot,
-            generation,
-        };
-        task.set_address(address);
-        let named = slab.insert(task);
-        debug_assert_eq!(named, (slot, generation));
-        Some(address)
+        Some(self.slab.borrow_mut().insert(task, loop_index))
     }
 
     /// Gives back slab memory if it is far over its recent peak (`trim.rs`).
@@ -103,7 +93,7 @@ impl Tasks {
     }
 
     /// Takes a finished task out of the slab and wakes its joiner.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn finish(&self, slot: u32, task: TaskRef) {
         let slab_ref = self.slab.borrow_mut().remove(slot);
         drop(slab_ref);
