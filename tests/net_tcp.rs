@@ -467,3 +467,26 @@ fn a_second_reader_or_writer_on_one_stream_gets_an_error() {
         });
     });
 }
+
+#[test]
+fn binding_outside_a_loop_names_the_callers_line_and_what_to_do() {
+    thread_local! {
+        static WHERE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| l.file().to_string());
+        WHERE.with(|w| *w.borrow_mut() = at);
+    }));
+    let panicked = std::panic::catch_unwind(|| TcpListener::bind("127.0.0.1:0").map(|_| ()));
+    std::panic::set_hook(previous);
+    let file = WHERE.with(|w| w.borrow_mut().take()).unwrap_or_default();
+    assert!(
+        file.ends_with("net_tcp.rs"),
+        "the panic points at the caller, not at {file}"
+    );
+    let message = evloop_test_support::panic_message(&*panicked.expect_err("no loop runs here"));
+    assert!(message.contains("no running event loop"), "{message}");
+    assert!(message.contains("TcpListener::bind"), "{message}");
+    assert!(!message.contains("IoSource::new must"), "{message}");
+}

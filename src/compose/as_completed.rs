@@ -51,7 +51,9 @@ where
 
 /// The stream of outputs returned by [`as_completed`], in completion order.
 ///
-/// Await [`next`](Self::next), or use it as a [`futures_core::Stream`].
+/// Await [`next`](Self::next), or use it as a [`futures_core::Stream`] —
+/// `futures::StreamExt::next` (and the rest of `StreamExt`) works on it as
+/// on any stream.
 #[must_use = "as_completed does nothing unless you await next() or poll the stream"]
 pub struct AsCompleted<T> {
     set: Box<dyn ErasedSet<T>>,

@@ -44,6 +44,7 @@ impl TcpListener {
     ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let mut last_error = None;
         for addr in addr.to_socket_addrs()? {
@@ -85,6 +86,7 @@ impl TcpListener {
     ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn bind_reuse_port(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let mut last_error = None;
         for addr in addr.to_socket_addrs()? {
@@ -100,6 +102,7 @@ impl TcpListener {
     ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {

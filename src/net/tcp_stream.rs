@@ -96,6 +96,7 @@ impl TcpStream {
     ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         TcpStream::from_mio(mio::net::TcpStream::from_std(stream))

@@ -38,6 +38,7 @@ impl UdpSocket {
     ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         let mut last_error = None;
         for addr in addr.to_socket_addrs()? {
@@ -58,6 +59,7 @@ impl UdpSocket {
     ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {

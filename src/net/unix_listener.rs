@@ -46,6 +46,7 @@ impl UnixListener {
     ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         Ok(UnixListener {
             io: IoSource::new(mio::net::UnixListener::bind(path)?)?,
@@ -57,6 +58,7 @@ impl UnixListener {
     ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {

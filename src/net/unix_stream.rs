@@ -87,6 +87,7 @@ impl UnixStream {
     ///
     /// # Panics
     /// Outside a running loop.
+    #[track_caller]
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
         UnixStream::from_mio(mio::net::UnixStream::from_std(stream))

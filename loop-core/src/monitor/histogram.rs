@@ -104,19 +104,64 @@ impl Summary {
     }
 }
 
+/// Percentiles come from buckets an eighth wide, so they are printed with
+/// the two significant digits a bucket can vouch for ("p99 50ms", not
+/// "p99 50.331647ms"); the maximum is exact and keeps three.
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "p50 {:?} p99 {:?} max {:?} (n={})",
-            self.p50, self.p99, self.max, self.count
+            "p50 {} p99 {} max {} (n={})",
+            Approx(self.p50, 2),
+            Approx(self.p99, 2),
+            Approx(self.max, 3),
+            self.count
         )
+    }
+}
+
+/// A duration with `digits` significant digits, in the largest unit that
+/// keeps it at 1 or more (ns, µs, ms, s).
+struct Approx(Duration, usize);
+
+impl fmt::Display for Approx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.0.as_nanos() as f64;
+        let (value, unit) = match ns {
+            n if n >= 1e9 => (n / 1e9, "s"),
+            n if n >= 1e6 => (n / 1e6, "ms"),
+            n if n >= 1e3 => (n / 1e3, "µs"),
+            n => (n, "ns"),
+        };
+        let int_digits = if value >= 100.0 {
+            3
+        } else if value >= 10.0 {
+            2
+        } else {
+            1
+        };
+        let decimals = self.1.saturating_sub(int_digits);
+        write!(f, "{value:.decimals$}{unit}")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summaries_print_what_a_bucket_can_tell() {
+        let summary = Summary {
+            count: 3,
+            p50: Duration::from_nanos(1_234_567),
+            p99: Duration::from_nanos(50_331_647),
+            max: Duration::from_nanos(119_480_401),
+        };
+        assert_eq!(summary.to_string(), "p50 1.2ms p99 50ms max 119ms (n=3)");
+        assert_eq!(Approx(Duration::from_nanos(830), 2).to_string(), "830ns");
+        assert_eq!(Approx(Duration::from_micros(12_600), 2).to_string(), "13ms");
+        assert_eq!(Approx(Duration::from_millis(1500), 2).to_string(), "1.5s");
+    }
 
     #[test]
     fn buckets_bound_values_within_an_eighth() {

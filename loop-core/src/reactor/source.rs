@@ -55,7 +55,8 @@ impl<S: mio::event::Source> IoSource<S> {
     /// Outside a running loop ("no running event loop").
     #[track_caller]
     pub fn new(mut source: S) -> io::Result<IoSource<S>> {
-        let core = context::current_rc("IoSource::new");
+        let core =
+            context::current_rc("creating an evloop socket (TcpListener::bind, UdpSocket::bind, ...) or an IoSource");
         let key = core.reactor().borrow_mut().register(&mut source)?;
         Ok(IoSource { source, key, core })
     }

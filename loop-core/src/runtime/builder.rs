@@ -102,7 +102,14 @@ impl Builder {
     /// Report every poll that takes longer than `threshold` (asyncio's
     /// `loop.slow_callback_duration`): to the `on_slow_poll` callback, or
     /// else as one line on stderr naming the task and where it was spawned.
-    /// Turns measuring on (see [`monitor`](crate::monitor)).
+    ///
+    /// A threshold alone is cheap: polls are timed against a millisecond
+    /// clock (one relaxed atomic load per poll), enough to catch a poll that
+    /// blocks for tens of milliseconds. It does not fill `stats()`'s
+    /// `poll_time` and `schedule_latency`, nor the busy times of the task
+    /// dump; for those, add [`measure(true)`](Self::measure) (one CPU-counter
+    /// read per poll). See [`monitor`](crate::monitor) for what each option
+    /// costs.
     pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
         self.monitor.slow_poll_threshold = Some(threshold);
         self
