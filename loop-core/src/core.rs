@@ -211,9 +211,7 @@ impl Core {
             .push_back(Runnable::Task { slot, generation });
         self.counters.wakes_local.set(self.counters.wakes_local.get() + 1);
         if let Some(m) = self.monitor.as_deref().filter(|m| m.stamps_wakes()) {
-            if let Some(task) = self.tasks.get(slot, generation) {
-                m.woken(&task);
-            }
+            self.tasks.with(slot, generation, |task| m.woken(task));
         }
     }
 

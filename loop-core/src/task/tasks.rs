@@ -102,6 +102,15 @@ impl Tasks {
         }
     }
 
+    /// Runs `f` with the live task named by (slot, generation), if any,
+    /// without taking a reference (the monitor's wake path).
+    #[inline]
+    pub(crate) fn with(&self, slot: u32, generation: u32, f: impl FnOnce(&TaskRef)) {
+        if let Some(task) = self.slab.borrow().get(slot, generation) {
+            f(task);
+        }
+    }
+
     /// The live task named by (slot, generation).
     pub(crate) fn get(&self, slot: u32, generation: u32) -> Option<TaskRef> {
         self.slab.borrow().get(slot, generation).cloned()
