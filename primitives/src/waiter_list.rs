@@ -32,6 +32,10 @@
 //! * **Keys are never stale**: a slot is freed only through its own key, and a
 //!   key is neither `Clone` nor `Copy`, so a slot cannot be reused while a key
 //!   for it exists. The generation is a debug check of that rule.
+//! * **Memory after a burst**: once the last slot of a list that grew past
+//!   4096 slots is freed, no key exists, so the list drops its slots and
+//!   starts afresh (a burst of ten thousand lock waiters does not keep its
+//!   peak; a list that stays small never reallocates).
 //!
 //! # Re-entrancy
 //!
@@ -67,7 +71,13 @@ struct Slab<T> {
     tail: u32,
     free: u32,
     waiting: usize,
+    /// Slots not vacant: waiting or notified, each owned by one key.
+    occupied: usize,
 }
+
+/// A list that held more waiters than this gives its memory back once the
+/// last one is gone (no key is left, so no generation needs keeping).
+const KEEP_SLOTS: usize = 4096;
 
 struct Slot<T> {
     generation: u32,
@@ -115,7 +125,15 @@ impl<T> Slab<T> {
         slot.generation = slot.generation.wrapping_add(1);
         slot.next = free;
         self.free = index;
-        mem::replace(&mut slot.state, State::Vacant)
+        let state = mem::replace(&mut slot.state, State::Vacant);
+        self.occupied -= 1;
+        if self.occupied == 0 && self.slots.len() > KEEP_SLOTS {
+            // After a burst: every key is gone, start afresh.
+            self.slots = Vec::new();
+            self.free = NIL;
+            debug_assert!(self.head == NIL && self.tail == NIL);
+        }
+        state
     }
 }
 
@@ -129,6 +147,7 @@ impl<T> WaiterList<T> {
                 tail: NIL,
                 free: NIL,
                 waiting: 0,
+                occupied: 0,
             }),
         }
     }
@@ -176,6 +195,7 @@ impl<T> WaiterList<T> {
         }
         slab.tail = index;
         slab.waiting += 1;
+        slab.occupied += 1;
         let generation = slab.slots[index as usize].generation;
         WaiterKey { index, generation }
     }
@@ -306,6 +326,36 @@ mod tests {
         assert_eq!(list.poll_notified(&mut a, &w), Poll::Ready(1));
         assert!(a.is_none() && c.is_none());
         assert!(list.is_empty());
+    }
+
+    #[test]
+    fn a_burst_of_waiters_gives_its_memory_back_when_the_last_leaves() {
+        let list = WaiterList::<usize>::new();
+        let (w, _) = CountingWaker::pair();
+        let mut keys: Vec<Option<WaiterKey>> = (0..10_000).map(|_| Some(list.push(w.clone()))).collect();
+        assert!(list.slab.borrow().slots.len() >= 10_000);
+        // Half are notified and take their payload, half leave (cancelled).
+        for i in 0..5_000 {
+            list.notify_one(i).unwrap();
+        }
+        for (i, key) in keys.iter_mut().enumerate() {
+            if i < 5_000 {
+                assert_eq!(list.poll_notified(key, &w), Poll::Ready(i));
+            } else {
+                assert_eq!(list.remove(key), None);
+            }
+        }
+        assert_eq!(list.slab.borrow().slots.len(), 0, "all gone: the slots were released");
+        // The list works as new afterwards.
+        let mut again = Some(list.push(w.clone()));
+        list.notify_one(7).unwrap();
+        assert_eq!(list.poll_notified(&mut again, &w), Poll::Ready(7));
+        // A small list keeps its slots.
+        let mut few: Vec<_> = (0..10).map(|_| Some(list.push(w.clone()))).collect();
+        for key in &mut few {
+            list.remove(key);
+        }
+        assert!(list.slab.borrow().slots.len() >= 10);
     }
 
     #[test]
