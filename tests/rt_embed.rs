@@ -119,15 +119,19 @@ fn a_timer_makes_the_backend_fd_readable_on_a_real_clock() {
     lp.run_once(Some(Duration::ZERO));
     assert!(!task.is_finished());
     let deadline = lp.next_deadline().expect("armed");
-    // The host waits on the fd alone, bounded; it becomes readable at the
-    // deadline (Linux: the timerfd), or the host falls back on next_deadline.
+    // The host waits on the fd alone: it becomes readable at the next
+    // deadline (the timerfd, armed after each tick), with no help from
+    // next_deadline. (A wheel slot's start may come first: then a tick fires
+    // nothing and re-arms, so allow a few rounds.)
     let mut ticks = 0;
     while !task.is_finished() {
-        let wait = deadline.saturating_duration_since(std::time::Instant::now()) + Duration::from_millis(50);
-        readable_within(&lp, wait);
+        assert!(
+            readable_within(&lp, Duration::from_secs(10)),
+            "the backend fd never became readable for the timer"
+        );
         lp.run_once(Some(Duration::ZERO));
         ticks += 1;
-        assert!(ticks < 1000, "the timer never fired");
+        assert!(ticks < 20, "the timer never fired");
     }
     assert!(std::time::Instant::now() >= deadline);
 }
