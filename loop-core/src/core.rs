@@ -215,10 +215,10 @@ impl Core {
         }
     }
 
-    /// Takes `task` out of the slab if it is still the one at `address`.
-    pub(crate) fn end_task(&self, address: TaskAddress, task: &TaskRef) {
+    /// Takes the task at `address` out of the slab, if it is still there
+    /// (the generation tells it from a later task in the same slot).
+    pub(crate) fn end_task(&self, address: TaskAddress) {
         if let Some(live) = self.tasks.get(address.slot, address.generation) {
-            debug_assert!(live.address() == task.address());
             self.tasks.finish(address.slot, live);
         }
     }

@@ -31,6 +31,7 @@ use std::time::Duration;
 
 use crate::cancel::as_cancellation;
 use crate::core::Core;
+use crate::remote::RemoteMsg;
 use crate::run_queue::Runnable;
 use crate::task::raw::TaskRef;
 use crate::task::TaskError;
@@ -112,16 +113,16 @@ impl Core {
         }
         while let Some(msg) = self.inbox().next() {
             match msg {
-                crate::remote::RemoteMsg::Wake { slot, generation } => {
+                RemoteMsg::Wake { slot, generation } => {
                     let counters = self.counters();
                     counters.wakes_remote.set(counters.wakes_remote.get() + 1);
                     self.wake(slot, generation);
                 }
-                crate::remote::RemoteMsg::Call(f, at) => {
+                RemoteMsg::Call(f, at) => {
                     let cell = crate::callback::CallbackCell::new(f, None, at);
                     self.run_queue().borrow_mut().push_back(Runnable::Callback(cell));
                 }
-                crate::remote::RemoteMsg::Stop => self.request_stop(),
+                RemoteMsg::Stop => self.request_stop(),
             }
         }
     }

@@ -112,7 +112,7 @@ impl Drop for MainTask<'_> {
     fn drop(&mut self) {
         let task = self.output.task();
         if let Some(address) = self.address {
-            self.core.end_task(address, task);
+            self.core.end_task(address);
         }
         task.drop_future(TaskError::cancelled());
     }
