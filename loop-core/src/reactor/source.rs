@@ -75,15 +75,17 @@ impl<S: mio::event::Source> IoSource<S> {
     /// otherwise remembers the waker for the next edge.
     ///
     /// # Panics
-    /// When polled inside another loop than the one it was registered with
-    /// ("belongs to a different event loop").
+    /// When it would wait inside another loop than the one it was
+    /// registered with ("belongs to a different event loop"): that loop
+    /// never sees this source's events.
     pub fn poll_ready(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<()> {
-        self.check_loop();
         let mut reactor = self.core.reactor().borrow_mut();
         let (ready, waker) = reactor.state(self.key).flag(dir);
         if *ready {
             return Poll::Ready(());
         }
+        // Only a wait could hang in another loop: check on this path alone.
+        self.check_loop();
         let old = match waker {
             Some(w) if w.will_wake(cx.waker()) => None,
             _ => waker.replace(cx.waker().clone()),
