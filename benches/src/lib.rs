@@ -8,6 +8,8 @@
 //!
 //! `docs/benchmarks.md` has the figures and the commands that made them.
 
+pub mod reference;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};

@@ -188,11 +188,10 @@ impl Core {
         }
         self.counters.tasks_spawned.set(self.counters.tasks_spawned.get() + 1);
         let address = self.tasks.insert(task, self.index);
-        if let Some(address) = address {
-            self.run_queue.borrow_mut().push_back(Runnable::Task {
-                slot: address.slot,
-                generation: address.generation,
-            });
+        if address.is_some() {
+            let queued = output.task().clone();
+            queued.mark_scheduled();
+            self.run_queue.borrow_mut().push_back(Runnable::Task(queued));
             if let Some(m) = &self.monitor {
                 m.spawned(output.task());
             }
@@ -203,23 +202,21 @@ impl Core {
     /// The local wake path: schedule (slot, generation) unless it already is.
     #[inline]
     pub(crate) fn wake(&self, slot: u32, generation: u32) {
-        if !self.tasks.try_schedule(slot, generation) {
+        let Some(task) = self.tasks.schedule(slot, generation) else {
             return;
-        }
-        self.run_queue
-            .borrow_mut()
-            .push_back(Runnable::Task { slot, generation });
-        self.counters.wakes_local.set(self.counters.wakes_local.get() + 1);
+        };
         if let Some(m) = self.monitor.as_deref().filter(|m| m.stamps_wakes()) {
-            self.tasks.with(slot, generation, |task| m.woken(task));
+            m.woken(&task);
         }
+        self.run_queue.borrow_mut().push_back(Runnable::Task(task));
+        self.counters.wakes_local.set(self.counters.wakes_local.get() + 1);
     }
 
     /// Takes the task at `address` out of the slab, if it is still there
     /// (the generation tells it from a later task in the same slot).
     pub(crate) fn end_task(&self, address: TaskAddress) {
         if let Some(live) = self.tasks.get(address.slot, address.generation) {
-            self.tasks.finish(address.slot, live);
+            self.tasks.finish(live);
         }
     }
 
@@ -227,7 +224,7 @@ impl Core {
     /// many tasks were live.
     pub(crate) fn cancel_all(&self) -> usize {
         let live = self.tasks.snapshot();
-        for (slot, generation, task, _) in &live {
+        for (slot, generation, task) in &live {
             if task.request_cancel() {
                 self.wake(*slot, *generation);
             }

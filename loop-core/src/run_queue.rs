@@ -22,11 +22,14 @@
 use std::rc::Rc;
 
 use crate::callback::CallbackCell;
+use crate::task::raw::TaskRef;
 
 /// One entry of the run queue: something to run on this tick or a later one.
 pub(crate) enum Runnable {
-    /// A task in the slab, named by (slot, generation); the main task too.
-    Task { slot: u32, generation: u32 },
+    /// A task (the main task too), with the reference count the queue holds
+    /// on it: polling a queued task needs no lookup. Its `SCHEDULED` bit
+    /// keeps it from being queued twice (`task/raw.rs`).
+    Task(TaskRef),
     /// A callback from `call_soon`, `call_later`, `call_at` or
     /// `call_soon_threadsafe`.
     Callback(Rc<CallbackCell>),
@@ -78,7 +81,10 @@ impl RunQueue {
             self.grow();
         }
         let index = (self.head + self.len) & (self.slots.len() - 1);
-        self.slots[index] = Some(entry);
+        // The slot is empty (it is past the last entry): no old value to drop.
+        let empty = self.slots[index].replace(entry);
+        debug_assert!(empty.is_none());
+        std::mem::forget(empty);
         self.len += 1;
     }
 
@@ -152,12 +158,20 @@ mod tests {
     use super::*;
 
     fn task(n: u32) -> Runnable {
-        Runnable::Task { slot: n, generation: n }
+        let cells = crate::task::cell_cache::CellCache::new();
+        let at = std::panic::Location::caller();
+        let (task, _output) = TaskRef::allocate(&cells, async {}, crate::task::TaskId::next(), None, at);
+        task.set_address(crate::task::TaskAddress {
+            loop_index: 0,
+            slot: n,
+            generation: 0,
+        });
+        Runnable::Task(task)
     }
 
     fn slot_of(entry: Option<Runnable>) -> Option<u32> {
         match entry {
-            Some(Runnable::Task { slot, .. }) => Some(slot),
+            Some(Runnable::Task(task)) => Some(task.address().slot),
             Some(_) => panic!("only tasks were pushed"),
             None => None,
         }

@@ -11,7 +11,8 @@
 //!    too) or run each callback. Anything made ready now — a task waking
 //!    itself, a `call_soon` from a callback — goes to the back of the queue
 //!    and waits for the next tick, so timers and I/O are looked at between
-//!    any two polls of the same task.
+//!    any two polls of the same task. Timers armed during the step as
+//!    "`d` from now" are linked at its end, with one clock read for all.
 //! 4. **I/O** ([`Core::poll_io`] / [`Core::wait`]): poll mio (`reactor/`).
 //!    If work is queued, or the tick's mode says not to wait, the poll does
 //!    not wait (and is skipped when no I/O source is registered, since wakes
@@ -143,7 +144,7 @@ impl Core {
                 break;
             };
             match entry {
-                Runnable::Task { slot, generation } => self.run_task(slot, generation),
+                Runnable::Task(task) => self.run_task(task),
                 Runnable::Callback(cell) => {
                     let ran = match monitor {
                         None => cell.run(),
@@ -156,6 +157,9 @@ impl Core {
                 }
             }
         }
+        // Timers armed "d from now" during the step count from here: one
+        // clock read for all of them (`timer/wheel.rs`, "Staged timers").
+        self.timers().settle();
         if self.counters().ticks.get() % trim::WINDOW == 0 {
             self.trim();
         }
@@ -172,17 +176,18 @@ impl Core {
 
     /// Polls (or, if cancellation was requested, drops) one queued task.
     #[inline]
-    fn run_task(&self, slot: u32, generation: u32) {
+    fn run_task(&self, task: TaskRef) {
+        if !task.take_scheduled() {
+            return; // finished while it waited in the queue
+        }
         let tasks = self.tasks();
-        let Some(task) = tasks.take_scheduled(slot, generation) else {
-            return;
-        };
-        tasks.set_current(Some((slot, generation)));
+        let address = task.address();
+        tasks.set_current(Some((address.slot, address.generation)));
         let done = if task.is_cancel_requested() {
             as_cancellation(|| task.drop_future(TaskError::cancelled()));
             true
         } else {
-            let waker = task.address().waker();
+            let waker = address.waker();
             let counters = self.counters();
             counters.polls.set(counters.polls.get() + 1);
             let cx = &mut Context::from_waker(&waker);
@@ -193,7 +198,7 @@ impl Core {
         };
         tasks.set_current(None);
         if done {
-            tasks.finish(slot, task);
+            tasks.finish(task);
         }
     }
 

@@ -125,12 +125,12 @@ pub fn tasks() -> Vec<TaskSnapshot> {
         core.tasks()
             .snapshot()
             .into_iter()
-            .map(|(slot, generation, task, scheduled)| TaskSnapshot {
+            .map(|(slot, generation, task)| TaskSnapshot {
                 id: task.id(),
                 name: task.name(),
                 state: if current == Some((slot, generation)) {
                     TaskState::Running
-                } else if scheduled {
+                } else if task.is_scheduled() {
                     TaskState::Ready
                 } else {
                     TaskState::Waiting

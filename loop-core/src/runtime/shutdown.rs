@@ -103,10 +103,11 @@ fn drop_in_rounds(core: &Core) {
     core.inbox().close();
     for _ in 0..CLOSE_ROUNDS {
         let mut dropped_any = false;
-        for (slot, generation, task, _) in core.tasks().snapshot() {
-            if core.tasks().take_scheduled(slot, generation).is_some() {
+        for (slot, generation, task) in core.tasks().snapshot() {
+            // A destructor run earlier in this round may have ended it.
+            if core.tasks().is_live(slot, generation) {
                 task.drop_future(TaskError::cancelled());
-                core.tasks().finish(slot, task);
+                core.tasks().finish(task);
                 dropped_any = true;
             }
         }

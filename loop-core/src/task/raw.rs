@@ -35,6 +35,10 @@
 //!     not `Clone`), kept here so the handle stays one word: it was polled
 //!     while the task ran; it must never pass a cancellation on
 //!     (`handle.rs`).
+//!   - `SCHEDULED`: the task is in the run queue. A wake queues the task
+//!     only when it sets this bit, so a task is queued at most once; the
+//!     scheduler clears it when it takes the task off the queue, just
+//!     before polling it.
 //! * **The stage** is only touched through the vtable functions below, each
 //!   of which runs with exclusive access: the loop thread is the only thread
 //!   that can hold a `TaskRef`, and `RUNNING` rules out re-entrancy.
@@ -63,6 +67,7 @@ const CANCEL_REQUESTED: u8 = 4;
 const MAIN: u8 = 8;
 const AWAITED: u8 = 16;
 const DETACHED: u8 = 32;
+const SCHEDULED: u8 = 64;
 
 /// Functions that know the concrete future type of a cell.
 struct VTable {
@@ -298,6 +303,34 @@ impl TaskRef {
     #[inline]
     pub(crate) fn is_complete(&self) -> bool {
         self.has(COMPLETE)
+    }
+
+    /// Sets `SCHEDULED`; true if it was clear, when the caller must queue
+    /// the task.
+    #[inline]
+    pub(crate) fn mark_scheduled(&self) -> bool {
+        let state = &self.header().state;
+        let s = state.get();
+        state.set(s | SCHEDULED);
+        s & SCHEDULED == 0
+    }
+
+    /// The scheduler took the task off the run queue: clears `SCHEDULED`.
+    /// False if the task is complete (it was queued by a wake during the
+    /// poll that finished it, or was dropped by the close protocol): then
+    /// there is nothing to run.
+    #[inline]
+    pub(crate) fn take_scheduled(&self) -> bool {
+        let state = &self.header().state;
+        let s = state.get();
+        state.set(s & !SCHEDULED);
+        s & COMPLETE == 0
+    }
+
+    /// Whether the task is in the run queue.
+    #[inline]
+    pub(crate) fn is_scheduled(&self) -> bool {
+        self.has(SCHEDULED)
     }
 
     #[inline]

@@ -7,9 +7,10 @@
 //! old pair no longer matches anything. That is how a stale waker costs at
 //! most a lookup.
 //!
-//! The scheduled bit deduplicates wakes: a task is pushed onto the run queue
-//! only when the bit goes from clear to set, and the bit is cleared when the
-//! scheduler takes the task off the queue, just before polling it.
+//! The slab is only consulted to turn an address into the task — by a
+//! waker, a `cancel` from afar, a snapshot. Polling a queued task does not
+//! look here: the run queue holds the task itself (`run_queue.rs`), and
+//! whether it is queued is a bit in its header (`raw.rs`).
 //!
 //! # Memory after a burst
 //!
@@ -34,7 +35,6 @@ const SHRINK_MIN_ENTRIES: usize = 4096;
 struct Entry {
     task: Option<TaskRef>,
     generation: u32,
-    scheduled: bool,
 }
 
 /// A generational slab of live tasks.
@@ -72,8 +72,7 @@ impl TaskSlab {
     }
 
     /// Registers `task` of loop `loop_index`, records its address in its
-    /// cell, and returns it; the entry is already marked scheduled: a new
-    /// task is always queued for its first poll.
+    /// cell, and returns it.
     #[inline(always)]
     pub(crate) fn insert(&mut self, task: TaskRef, loop_index: u16) -> TaskAddress {
         self.len += 1;
@@ -90,8 +89,10 @@ impl TaskSlab {
             generation: entry.generation,
         };
         task.set_address(address);
-        entry.task = Some(task);
-        entry.scheduled = true;
+        // The entry is free: there is no old task to drop.
+        let free = entry.task.replace(task);
+        debug_assert!(free.is_none());
+        std::mem::forget(free);
         address
     }
 
@@ -107,7 +108,6 @@ impl TaskSlab {
         self.entries.push(Entry {
             task: None,
             generation: self.fresh_generation,
-            scheduled: false,
         });
         (slot as u32, self.entries.last_mut().expect("just pushed"))
     }
@@ -119,7 +119,6 @@ impl TaskSlab {
         let entry = &mut self.entries[slot as usize];
         let task = entry.task.take().expect("evloop bug: removing a free task slot");
         entry.generation = next_generation(entry.generation);
-        entry.scheduled = false;
         self.free.push(slot);
         self.len -= 1;
         task
@@ -145,33 +144,6 @@ impl TaskSlab {
         self.free.shrink_to(self.free.len() * 2);
     }
 
-    /// Sets the scheduled bit of (slot, generation) if it names a live task.
-    /// Returns true when the bit went from clear to set: the caller must
-    /// then push the task onto the run queue.
-    #[inline]
-    pub(crate) fn try_schedule(&mut self, slot: u32, generation: u32) -> bool {
-        match self.entries.get_mut(slot as usize) {
-            Some(e) if e.generation == generation && e.task.is_some() && !e.scheduled => {
-                e.scheduled = true;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Takes a queued task off the run queue: clears its scheduled bit and
-    /// returns it, or None if (slot, generation) no longer names a live task.
-    #[inline]
-    pub(crate) fn take_scheduled(&mut self, slot: u32, generation: u32) -> Option<TaskRef> {
-        match self.entries.get_mut(slot as usize) {
-            Some(e) if e.generation == generation => {
-                e.scheduled = false;
-                e.task.clone()
-            }
-            _ => None,
-        }
-    }
-
     /// The live task named by (slot, generation), if any.
     #[inline]
     pub(crate) fn get(&self, slot: u32, generation: u32) -> Option<&TaskRef> {
@@ -179,11 +151,6 @@ impl TaskSlab {
             .get(slot as usize)
             .filter(|e| e.generation == generation)
             .and_then(|e| e.task.as_ref())
-    }
-
-    /// Whether the task in `slot` is queued to run.
-    pub(crate) fn is_scheduled(&self, slot: u32) -> bool {
-        self.entries.get(slot as usize).is_some_and(|e| e.scheduled)
     }
 
     /// Every live task with its slot and generation.
@@ -211,24 +178,19 @@ mod tests {
     }
 
     #[test]
-    fn insert_marks_scheduled_and_reuses_slots_with_new_generation() {
+    fn removal_makes_the_name_stale_and_the_slot_reused_with_a_new_generation() {
         let mut slab = TaskSlab::new();
         let (slot, generation) = name(slab.insert(dummy(), 0));
         assert_eq!((slot, generation), (0, 0));
-        assert!(!slab.try_schedule(slot, generation), "already scheduled");
-        assert!(slab.take_scheduled(slot, generation).is_some());
-        assert!(slab.try_schedule(slot, generation));
+        assert!(slab.get(slot, generation).is_some());
         drop(slab.remove(slot));
         assert_eq!(slab.len(), 0);
         // The old name is stale now.
-        assert!(!slab.try_schedule(slot, generation));
-        assert!(slab.take_scheduled(slot, generation).is_none());
         assert!(slab.get(slot, generation).is_none());
         let (slot2, gen2) = name(slab.insert(dummy(), 0));
         assert_eq!(slot2, slot);
         assert_eq!(gen2, 1);
-        assert!(slab.take_scheduled(slot, generation).is_none());
-        assert!(slab.take_scheduled(slot2, gen2).is_some());
+        assert!(slab.get(slot, generation).is_none());
         assert!(slab.get(slot2, gen2).is_some());
     }
 

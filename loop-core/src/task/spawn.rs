@@ -120,7 +120,7 @@ pub fn all_tasks() -> Vec<TaskInfo> {
         core.tasks()
             .snapshot()
             .iter()
-            .map(|(_, _, t, _)| TaskInfo::of(t))
+            .map(|(_, _, t)| TaskInfo::of(t))
             .collect()
     })
 }

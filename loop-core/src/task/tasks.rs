@@ -63,9 +63,8 @@ impl Tasks {
         self.slab.borrow().capacity()
     }
 
-    /// Registers a new task of loop `loop_index` and returns its address,
-    /// already marked scheduled: the caller queues its first poll. `None`
-    /// while refusing (see the module doc).
+    /// Registers a new task of loop `loop_index` and returns its address.
+    /// `None` while refusing (see the module doc).
     #[inline(always)]
     pub(crate) fn insert(&self, task: TaskRef, loop_index: u16) -> Option<TaskAddress> {
         if self.refusing.get() {
@@ -80,34 +79,23 @@ impl Tasks {
         self.slab.borrow_mut().trim();
     }
 
-    /// Marks (slot, generation) scheduled; true if the caller must queue it.
+    /// Marks the live task named by (slot, generation) scheduled. Returns
+    /// the reference to queue when it was not scheduled yet; `None` if it is
+    /// queued already or the name is stale.
     #[inline]
-    pub(crate) fn try_schedule(&self, slot: u32, generation: u32) -> bool {
-        self.slab.borrow_mut().try_schedule(slot, generation)
-    }
-
-    /// Takes a queued task off the run queue, clearing its scheduled bit.
-    #[inline]
-    pub(crate) fn take_scheduled(&self, slot: u32, generation: u32) -> Option<TaskRef> {
-        self.slab.borrow_mut().take_scheduled(slot, generation)
+    pub(crate) fn schedule(&self, slot: u32, generation: u32) -> Option<TaskRef> {
+        let slab = self.slab.borrow();
+        let task = slab.get(slot, generation)?;
+        task.mark_scheduled().then(|| task.clone())
     }
 
     /// Takes a finished task out of the slab and wakes its joiner.
     #[inline(always)]
-    pub(crate) fn finish(&self, slot: u32, task: TaskRef) {
-        let slab_ref = self.slab.borrow_mut().remove(slot);
+    pub(crate) fn finish(&self, task: TaskRef) {
+        let slab_ref = self.slab.borrow_mut().remove(task.address().slot);
         drop(slab_ref);
         if let Some(waker) = task.take_join_waker() {
             waker.wake();
-        }
-    }
-
-    /// Runs `f` with the live task named by (slot, generation), if any,
-    /// without taking a reference (the monitor's wake path).
-    #[inline]
-    pub(crate) fn with(&self, slot: u32, generation: u32, f: impl FnOnce(&TaskRef)) {
-        if let Some(task) = self.slab.borrow().get(slot, generation) {
-            f(task);
         }
     }
 
@@ -128,12 +116,17 @@ impl Tasks {
         self.get(slot, generation)
     }
 
-    /// Every live task with its slot, generation and whether it is queued.
-    pub(crate) fn snapshot(&self) -> Vec<(u32, u32, TaskRef, bool)> {
+    /// Every live task with its slot and generation.
+    pub(crate) fn snapshot(&self) -> Vec<(u32, u32, TaskRef)> {
         let slab = self.slab.borrow();
         slab.iter()
-            .map(|(slot, generation, task)| (slot, generation, task.clone(), slab.is_scheduled(slot)))
+            .map(|(slot, generation, task)| (slot, generation, task.clone()))
             .collect()
+    }
+
+    /// Whether (slot, generation) names a live task.
+    pub(crate) fn is_live(&self, slot: u32, generation: u32) -> bool {
+        self.slab.borrow().get(slot, generation).is_some()
     }
 
     /// (slot, generation) of the task being polled.

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::clock::instant_after;
@@ -17,7 +17,12 @@ use crate::timer::wheel::TimerKey;
 ///
 /// Inside a loop the deadline is fixed when `sleep` is called; a `Sleep`
 /// built outside one (say, for `evloop::run(evloop::sleep(d))`) starts
-/// counting when first polled.
+/// counting when first polled. With the real clock, "when `sleep` is
+/// called" is the end of the run step that called it: the loop arms every
+/// timer a run step asks for "`d` from now" with one clock read, at the end
+/// of the step (`loop-core`'s `timer/wheel.rs`, "Staged timers") — later
+/// than the call by at most the rest of the step, never earlier. So
+/// [`Sleep::deadline`] is known from the next tick on.
 ///
 /// ```
 /// # use evloop_core as evloop;
@@ -61,6 +66,11 @@ enum Deadline {
     At(Instant),
     /// Built outside a loop: the deadline is fixed at the first poll.
     After(Duration),
+    /// Armed in the wheel as "`d` from the end of this run step" (see
+    /// [`sleep`]): the wheel knows the deadline.
+    Staged,
+    /// A staged sleep that completed: it stays complete (until `reset`).
+    Passed,
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
@@ -84,23 +94,45 @@ pub struct Sleep {
 }
 
 impl Sleep {
-    /// A sleep of `duration` from now on `core`'s clock.
-    pub(crate) fn after(core: &Core, duration: Duration) -> Sleep {
-        let now = core.timers().clock().now();
+    /// A sleep of `duration` from now on `core`'s clock: staged in the
+    /// wheel with the real clock (no clock read, see [`sleep`]), or a fixed
+    /// deadline with the paused clock, where reading the clock is free.
+    fn after(core: &Core, duration: Duration) -> Sleep {
+        let timers = core.timers();
+        if timers.clock().is_paused() || duration.is_zero() {
+            return Sleep {
+                loop_id: Some(core.id()),
+                deadline: Deadline::At(instant_after(timers.clock().now(), duration)),
+                key: None,
+                check_clock: duration.is_zero(),
+            };
+        }
+        // The first poll puts its own waker in place of the no-op one.
+        let payload = TimerPayload::Wake(Waker::noop().clone());
         Sleep {
             loop_id: Some(core.id()),
-            deadline: Deadline::At(instant_after(now, duration)),
-            key: None,
-            check_clock: duration.is_zero(),
+            deadline: Deadline::Staged,
+            key: Some(timers.insert_after(&mut timers.wheel(), duration, payload)),
+            check_clock: false,
         }
     }
 
-    /// When this sleep completes; `None` for a `sleep(d)` built outside a
-    /// loop and not yet polled.
+    /// When this sleep completes. `None` for a `sleep(d)` built outside a
+    /// loop and not yet polled, and for one whose deadline the loop has not
+    /// fixed yet (until the end of the run step that called `sleep`, see
+    /// [`sleep`]) or that has completed.
     pub fn deadline(&self) -> Option<Instant> {
         match self.deadline {
             Deadline::At(at) => Some(at),
-            Deadline::After(_) => None,
+            Deadline::After(_) | Deadline::Passed => None,
+            Deadline::Staged => {
+                let key = self.key?;
+                context::try_with_core(|core| {
+                    let at = core.timers().wheel().deadline_of(key)?;
+                    Some(core.timers().clock().instant_at(at))
+                })
+                .flatten()
+            }
         }
     }
 
@@ -112,6 +144,17 @@ impl Sleep {
         match self.deadline {
             Deadline::At(at) => context::with_core("Sleep::is_elapsed", |core| core.timers().clock().now() >= at),
             Deadline::After(_) => false,
+            Deadline::Staged => match (self.key, self.deadline()) {
+                (Some(_), Some(at)) => {
+                    context::with_core("Sleep::is_elapsed", |core| core.timers().clock().now() >= at)
+                }
+                // Fired already (and not polled since), or not settled yet.
+                (Some(key), None) => {
+                    context::with_core("Sleep::is_elapsed", |core| core.timers().wheel().get_mut(key).is_none())
+                }
+                (None, _) => false,
+            },
+            Deadline::Passed => true,
         }
     }
 
@@ -151,19 +194,11 @@ impl Future for Sleep {
                      (or first polled by) another loop; create it inside the loop that awaits it"
                 ),
             }
-            let deadline = match this.deadline {
-                Deadline::At(at) => at,
-                Deadline::After(d) => {
-                    *this = Sleep::after(core, d);
-                    let Deadline::At(at) = this.deadline else {
-                        unreachable!()
-                    };
-                    at
-                }
-            };
-            let clock = core.timers().clock();
-            let mut timers = core.timers().wheel();
+            if let Deadline::After(d) = this.deadline {
+                *this = Sleep::after(core, d);
+            }
             if let Some(key) = this.key {
+                let mut timers = core.timers().wheel();
                 return match timers.get_mut(key) {
                     Some(TimerPayload::Wake(waker)) => {
                         if !waker.will_wake(cx.waker()) {
@@ -177,10 +212,20 @@ impl Future for Sleep {
                     // The timer fired (its entry is gone): the deadline passed.
                     _ => {
                         this.key = None;
+                        if let Deadline::Staged = this.deadline {
+                            this.deadline = Deadline::Passed;
+                        }
                         Poll::Ready(())
                     }
                 };
             }
+            let deadline = match this.deadline {
+                Deadline::At(at) => at,
+                Deadline::Passed => return Poll::Ready(()),
+                Deadline::After(_) | Deadline::Staged => unreachable!("set up just above"),
+            };
+            let clock = core.timers().clock();
+            let mut timers = core.timers().wheel();
             // Due by the wheel's last look at the clock (at most a tick old;
             // refreshed here if no timer is armed), or by a fresh look when
             // the deadline may have been due from the start: done, no timer.

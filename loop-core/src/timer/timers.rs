@@ -10,9 +10,10 @@
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
 use std::task::Waker;
+use std::time::Duration;
 
 use super::clock::Clock;
-use super::wheel::{TimerKey, Wheel};
+use super::wheel::{TimerKey, Wheel, MAX_DEADLINE};
 use crate::callback::CallbackCell;
 
 /// What an armed timer does when it fires.
@@ -70,6 +71,7 @@ impl Timers {
     /// Gives back node memory if the store is far over its recent peak
     /// (`trim.rs`).
     pub(crate) fn trim(&self) {
+        self.settle();
         self.wheel.borrow_mut().trim();
     }
 
@@ -77,6 +79,41 @@ impl Timers {
     #[inline]
     pub(crate) fn insert(&self, at_us: u64, payload: TimerPayload) -> TimerKey {
         self.wheel.borrow_mut().insert(at_us, payload)
+    }
+
+    /// Arms a timer `delay` from now — with the real clock, from the end of
+    /// this tick's run step, when [`settle`](Self::settle) reads the clock
+    /// once for every timer armed this way during the step (`wheel.rs`,
+    /// "Staged timers"). Never earlier than `delay` from now.
+    #[inline]
+    pub(crate) fn insert_after(
+        &self,
+        wheel: &mut Wheel<TimerPayload>,
+        delay: Duration,
+        payload: TimerPayload,
+    ) -> TimerKey {
+        // Rounded up: never early. (u64 arithmetic: `as_nanos` goes through
+        // u128, whose division is a library call.)
+        let secs = delay.as_secs().min(MAX_DEADLINE / 1_000_000);
+        let delay_us = secs * 1_000_000 + u64::from(delay.subsec_nanos().div_ceil(1000));
+        if self.clock.is_paused() {
+            // Virtual time does not move during a run step: no need to wait.
+            wheel.insert(self.clock.now_us().saturating_add(delay_us), payload)
+        } else {
+            wheel.insert_after(delay_us, payload)
+        }
+    }
+
+    /// Links the timers armed with [`insert_after`](Self::insert_after)
+    /// since the last call, with one clock read. The scheduler calls it at
+    /// the end of every run step; everything that looks at deadlines calls
+    /// it first too.
+    #[inline]
+    pub(crate) fn settle(&self) {
+        let mut wheel = self.wheel.borrow_mut();
+        if wheel.has_staged() {
+            wheel.settle(self.clock.now_us());
+        }
     }
 
     /// Disarms a timer. The payload comes back for the caller to drop
@@ -94,6 +131,7 @@ impl Timers {
 
     /// The deadline (µs) at which the wheel next has work, if any.
     pub(crate) fn next_deadline(&self) -> Option<u64> {
+        self.settle();
         self.wheel.borrow().next_deadline()
     }
 
@@ -101,7 +139,11 @@ impl Timers {
     /// buffer back with [`recycle`](Self::recycle) once it is drained.
     pub(crate) fn take_due(&self, now_us: u64) -> Fired {
         let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
-        self.wheel.borrow_mut().advance(now_us, &mut fired);
+        let mut wheel = self.wheel.borrow_mut();
+        if wheel.has_staged() {
+            wheel.settle(now_us);
+        }
+        wheel.advance(now_us, &mut fired);
         fired
     }
 

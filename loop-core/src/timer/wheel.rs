@@ -24,6 +24,17 @@
 //! cut, the free list sorted so the lowest nodes are reused first). Each
 //! node carries a generation so a stale [`TimerKey`] is inert; the
 //! generations of cut nodes live on in `fresh_generation`.
+//!
+//! # Staged timers
+//!
+//! A timer armed as "`d` from now" ([`Wheel::insert_after`]) does not need
+//! the clock when it is armed: it is *staged* — given a node, kept off the
+//! levels with only its delay — until [`Wheel::settle`] links every staged
+//! timer at `now + delay` with one `now` for all of them. The loop settles
+//! at the end of each run step (`timers.rs`), so a tick that arms a
+//! thousand timeouts reads the clock once, not a thousand times (a clock
+//! read costs about as much as the rest of a timeout). A staged timer can
+//! be removed like any other; it is never due before it is settled.
 
 const LEVELS: usize = 10;
 /// Bits of a deadline each level resolves: 64 slots per level.
@@ -34,6 +45,8 @@ pub(crate) const MAX_DEADLINE: u64 = (1 << (LEVEL_BITS as usize * LEVELS)) - 1;
 /// Below this many nodes the store never shrinks.
 const SHRINK_MIN_NODES: usize = 4096;
 const NIL: u32 = u32::MAX;
+/// `Node::level` of a staged timer (module doc): on no level yet.
+const STAGED: u8 = u8::MAX;
 
 /// Names one armed timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +56,7 @@ pub(crate) struct TimerKey {
 }
 
 struct Node<T> {
+    /// The deadline; while staged, the delay.
     when: u64,
     prev: u32,
     next: u32,
@@ -71,6 +85,9 @@ pub(crate) struct Wheel<T> {
     fresh_generation: u32,
     /// The most timers armed at once since the last `trim`.
     peak: usize,
+    /// Staged nodes, in arming order (module doc); may name nodes removed
+    /// since, which `settle` skips.
+    staged: Vec<u32>,
 }
 
 impl<T> Wheel<T> {
@@ -87,6 +104,7 @@ impl<T> Wheel<T> {
             len: 0,
             fresh_generation: 0,
             peak: 0,
+            staged: Vec::new(),
         }
     }
 
@@ -122,6 +140,59 @@ impl<T> Wheel<T> {
     #[inline]
     pub(crate) fn insert(&mut self, when: u64, payload: T) -> TimerKey {
         let when = when.clamp(self.elapsed, MAX_DEADLINE);
+        let key = self.new_node(when, payload);
+        self.link(key.index);
+        key
+    }
+
+    /// Arms a timer due `delay` µs after the time the next [`settle`]
+    /// is given: it is staged until then (module doc).
+    ///
+    /// [`settle`]: Self::settle
+    #[inline]
+    pub(crate) fn insert_after(&mut self, delay: u64, payload: T) -> TimerKey {
+        let key = self.new_node(delay, payload);
+        self.nodes[key.index as usize].level = STAGED;
+        self.staged.push(key.index);
+        key
+    }
+
+    /// True if timers wait to be settled.
+    #[inline]
+    pub(crate) fn has_staged(&self) -> bool {
+        !self.staged.is_empty()
+    }
+
+    /// Links every staged timer still armed at `now + delay`, in the order
+    /// they were armed.
+    pub(crate) fn settle(&mut self, now: u64) {
+        let mut staged = std::mem::take(&mut self.staged);
+        for &index in &staged {
+            // Removed since (and maybe reused, settled by an earlier entry
+            // of this list or armed with a deadline, or cut by `trim`): not
+            // staged any more.
+            let Some(node) = self.nodes.get_mut(index as usize) else {
+                continue;
+            };
+            if node.level != STAGED || node.payload.is_none() {
+                continue;
+            }
+            node.when = now.saturating_add(node.when).clamp(self.elapsed, MAX_DEADLINE);
+            self.link(index);
+        }
+        staged.clear();
+        self.staged = staged;
+    }
+
+    /// The deadline of an armed, settled timer.
+    pub(crate) fn deadline_of(&self, key: TimerKey) -> Option<u64> {
+        let node = &self.nodes[self.node_of(key)?];
+        (node.level != STAGED).then_some(node.when)
+    }
+
+    /// A node holding `payload`, due at `when`, not linked anywhere yet.
+    #[inline]
+    fn new_node(&mut self, when: u64, payload: T) -> TimerKey {
         let index = match self.free.pop() {
             Some(i) => {
                 let node = &mut self.nodes[i as usize];
@@ -148,7 +219,6 @@ impl<T> Wheel<T> {
         if self.len > self.peak {
             self.peak = self.len;
         }
-        self.link(index);
         TimerKey {
             index,
             generation: self.nodes[index as usize].generation,
@@ -158,8 +228,10 @@ impl<T> Wheel<T> {
     /// Disarms the timer; returns its payload if it was still armed.
     #[inline]
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<T> {
-        self.node_of(key)?;
-        self.unlink(key.index);
+        let i = self.node_of(key)?;
+        if self.nodes[i].level != STAGED {
+            self.unlink(key.index);
+        }
         Some(self.release(key.index))
     }
 
@@ -186,12 +258,14 @@ impl<T> Wheel<T> {
     /// earliest timer, or the start of the slot that holds it (an earlier,
     /// conservative time at which the slot is cascaded).
     pub(crate) fn next_deadline(&self) -> Option<u64> {
+        debug_assert!(self.staged.is_empty(), "evloop bug: staged timers not settled");
         self.next_expiration().map(|(_, _, at)| at)
     }
 
     /// Moves the wheel to `now` µs, appending every timer due at or before
     /// `now` to `fired` as (deadline, payload), in deadline order.
     pub(crate) fn advance(&mut self, now: u64, fired: &mut Vec<(u64, T)>) {
+        debug_assert!(self.staged.is_empty(), "evloop bug: staged timers not settled");
         while let Some((level, slot, at)) = self.next_expiration() {
             if at > now {
                 break;
@@ -317,6 +391,7 @@ impl<T> Wheel<T> {
 
     /// Disarms every timer, returning the payloads (used at loop close).
     pub(crate) fn drain(&mut self) -> Vec<T> {
+        self.settle(self.elapsed);
         let mut out = Vec::with_capacity(self.len);
         self.advance(MAX_DEADLINE, &mut out);
         out.into_iter().map(|(_, payload)| payload).collect()
@@ -326,6 +401,57 @@ impl<T> Wheel<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staged_timers_count_from_the_settle_time_in_arming_order() {
+        let mut w = Wheel::new();
+        w.advance(1_000, &mut Vec::new());
+        let a = w.insert_after(50, 'a');
+        let gone = w.insert_after(10, 'x');
+        let b = w.insert_after(50, 'b');
+        let c = w.insert(1_040, 'c');
+        assert_eq!(w.len(), 4);
+        assert_eq!(w.deadline_of(a), None, "not settled yet");
+        assert_eq!(w.remove(gone), Some('x'));
+        // The freed node is reused by a new staged timer before the settle.
+        let d = w.insert_after(5, 'd');
+        assert!(w.has_staged());
+        w.settle(1_020);
+        assert!(!w.has_staged());
+        assert_eq!(w.deadline_of(a), Some(1_070));
+        assert_eq!(w.deadline_of(b), Some(1_070));
+        assert_eq!(w.deadline_of(d), Some(1_025));
+        let mut fired = Vec::new();
+        w.advance(1_069, &mut fired);
+        assert_eq!(fired, vec![(1_025, 'd'), (1_040, 'c')]);
+        fired.clear();
+        w.advance(2_000, &mut fired);
+        assert_eq!(fired, vec![(1_070, 'a'), (1_070, 'b')]);
+        assert!(w.is_empty());
+        assert!(!w.contains(c));
+    }
+
+    #[test]
+    fn a_staged_timer_removed_before_the_settle_leaves_nothing() {
+        let mut w = Wheel::new();
+        let k = w.insert_after(100, ());
+        assert_eq!(w.remove(k), Some(()));
+        assert_eq!(w.remove(k), None, "a stale key is inert");
+        w.settle(0);
+        assert!(w.is_empty());
+        assert_eq!(w.next_deadline(), None);
+        // Reused by a timer with a deadline: the stale staged entry must not
+        // link it a second time.
+        let k2 = w.insert_after(7, ());
+        assert_eq!(w.remove(k2), Some(()));
+        let k3 = w.insert(30, ());
+        w.settle(0);
+        assert_eq!(w.deadline_of(k3), Some(30));
+        let mut fired = Vec::new();
+        w.advance(100, &mut fired);
+        assert_eq!(fired.len(), 1);
+        assert!(w.is_empty());
+    }
 
     /// Advances and keeps only the payloads, checking no deadline is late-fired early.
     fn adv<T>(w: &mut Wheel<T>, now: u64, out: &mut Vec<T>) {

@@ -1,0 +1,339 @@
+//! Instructions per operation, for the table in `docs/benchmarks.md`: one
+//! workload on one runtime, run once to warm up and once more inside
+//! [`measured`], which `benches/count_instructions.sh` has callgrind count
+//! (`--toggle-collect`). Timing-free, so it does not care how noisy the
+//! machine is. A plain main, not criterion:
+//!
+//! ```text
+//! cargo bench -p evloop-benches --bench instructions -- WORKLOAD RUNTIME
+//! benches/count_instructions.sh            # every row, under callgrind
+//! ```
+//!
+//! Runtimes: `evloop`, `reference` (the reference loop,
+//! `benches/src/reference.rs`), `tokio` (current_thread + LocalSet),
+//! `async_executor`. The scheduling workloads are those of
+//! `benches/scheduling.rs`; `timeout` and `sleep` (evloop and tokio only,
+//! since the reference loop has no timers) those of `benches/timers.rs`.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use futures::FutureExt;
+
+use evloop_benches::reference;
+
+/// What a workload needs of a runtime.
+trait Runtime {
+    fn block_on<F: Future>(&self, f: F) -> F::Output;
+    fn spawn<F: Future + 'static>(f: F) -> impl Future<Output = F::Output>;
+    fn yield_now() -> impl Future<Output = ()>;
+}
+
+struct Evloop(evloop::EventLoop);
+impl Runtime for Evloop {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.0.block_on(f)
+    }
+    fn spawn<F: Future + 'static>(f: F) -> impl Future<Output = F::Output> {
+        evloop::spawn(f).map(Result::unwrap)
+    }
+    fn yield_now() -> impl Future<Output = ()> {
+        evloop::yield_now()
+    }
+}
+
+struct Reference;
+impl Runtime for Reference {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        reference::block_on(f)
+    }
+    fn spawn<F: Future + 'static>(f: F) -> impl Future<Output = F::Output> {
+        reference::spawn(f)
+    }
+    fn yield_now() -> impl Future<Output = ()> {
+        reference::yield_now()
+    }
+}
+
+struct Tokio(tokio::runtime::Runtime);
+impl Runtime for Tokio {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        evloop_benches::tokio_local(&self.0, f)
+    }
+    fn spawn<F: Future + 'static>(f: F) -> impl Future<Output = F::Output> {
+        tokio::task::spawn_local(f).map(Result::unwrap)
+    }
+    fn yield_now() -> impl Future<Output = ()> {
+        tokio::task::yield_now()
+    }
+}
+
+thread_local! {
+    static EXECUTOR: &'static async_executor::LocalExecutor<'static> =
+        Box::leak(Box::new(async_executor::LocalExecutor::new()));
+}
+struct AsyncExecutor;
+impl Runtime for AsyncExecutor {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        futures_lite::future::block_on(EXECUTOR.with(|ex| *ex).run(f))
+    }
+    fn spawn<F: Future + 'static>(f: F) -> impl Future<Output = F::Output> {
+        EXECUTOR.with(|ex| ex.spawn(f))
+    }
+    fn yield_now() -> impl Future<Output = ()> {
+        futures_lite::future::yield_now()
+    }
+}
+
+/// A one-shot slot on `std::task::Waker` alone, the same for every runtime.
+fn slot<T>() -> (SlotTx<T>, SlotRx<T>) {
+    let s = Rc::new(RefCell::new((None, None)));
+    (SlotTx(s.clone()), SlotRx(s))
+}
+type Shared<T> = Rc<RefCell<(Option<T>, Option<Waker>)>>;
+struct SlotTx<T>(Shared<T>);
+struct SlotRx<T>(Shared<T>);
+impl<T> SlotTx<T> {
+    fn send(self, v: T) {
+        let mut s = self.0.borrow_mut();
+        s.0 = Some(v);
+        if let Some(w) = s.1.take() {
+            w.wake();
+        }
+    }
+}
+impl<T> Future for SlotRx<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut s = self.0.borrow_mut();
+        match s.0.take() {
+            Some(v) => Poll::Ready(v),
+            None => {
+                s.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// 100,000 tasks spawned, then awaited in order. One operation: a spawn,
+/// its poll, its completion and the join.
+fn spawn_many<R: Runtime>(rt: &R) -> u64 {
+    const N: usize = 100_000;
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..N).map(|i| R::spawn(async move { i })).collect();
+        for t in tasks {
+            std::hint::black_box(t.await);
+        }
+    });
+    N as u64
+}
+
+/// 1,000 tasks × 100 yields. One operation: a yield (the wake and the
+/// poll), plus a hundredth of a spawn.
+fn yield_many<R: Runtime>(rt: &R) -> u64 {
+    const TASKS: usize = 1_000;
+    const YIELDS: usize = 100;
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                R::spawn(async {
+                    for _ in 0..YIELDS {
+                        R::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await;
+        }
+    });
+    (TASKS * YIELDS) as u64
+}
+
+/// A task spawns the next, 10,000 deep. One operation: a spawn, a tick and
+/// a poll that finishes the task, the handle dropped (detached).
+fn chained_spawn<R: Runtime>(rt: &R) -> u64 {
+    const CHAIN: usize = 10_000;
+    fn chain<R: Runtime>(n: usize, done: SlotTx<()>) {
+        if n == 0 {
+            done.send(());
+        } else {
+            drop(R::spawn(async move { chain::<R>(n - 1, done) }));
+        }
+    }
+    rt.block_on(async {
+        let (tx, rx) = slot();
+        drop(R::spawn(async move { chain::<R>(CHAIN, tx) }));
+        rx.await
+    });
+    CHAIN as u64
+}
+
+/// 1,000 tasks × 100 round trips through two one-shot slots and a spawned
+/// peer. One operation: a round trip (a spawn, two cross-task wakes).
+fn ping_pong<R: Runtime>(rt: &R) -> u64 {
+    const PAIRS: usize = 1_000;
+    const ROUND_TRIPS: usize = 100;
+    rt.block_on(async {
+        let pairs: Vec<_> = (0..PAIRS)
+            .map(|_| {
+                R::spawn(async {
+                    for i in 0..ROUND_TRIPS {
+                        let (ping_tx, ping_rx) = slot::<usize>();
+                        let (pong_tx, pong_rx) = slot::<usize>();
+                        let peer = R::spawn(async move { pong_tx.send(ping_rx.await + 1) });
+                        ping_tx.send(i);
+                        assert_eq!(pong_rx.await, i + 1);
+                        drop(peer);
+                    }
+                })
+            })
+            .collect();
+        for p in pairs {
+            p.await;
+        }
+    });
+    (PAIRS * ROUND_TRIPS) as u64
+}
+
+/// 1,000 tasks × 100 `timeout(10 s, yield)`. One operation: a timer armed
+/// and disarmed around a yield.
+fn timeout_evloop(rt: &Evloop) -> u64 {
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..1_000)
+            .map(|_| {
+                evloop::spawn(async {
+                    for _ in 0..100 {
+                        evloop::timeout(Duration::from_secs(10), evloop::yield_now())
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    100_000
+}
+
+fn timeout_tokio(rt: &Tokio) -> u64 {
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..1_000)
+            .map(|_| {
+                tokio::task::spawn_local(async {
+                    for _ in 0..100 {
+                        tokio::time::timeout(Duration::from_secs(10), tokio::task::yield_now())
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    100_000
+}
+
+/// 100,000 tasks each sleeping (i % 1000) × 10 µs. One operation: a spawn,
+/// a timer armed and fired, the join.
+fn sleep_evloop(rt: &Evloop) -> u64 {
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..100_000)
+            .map(|i| evloop::spawn(evloop::sleep(Duration::from_micros((i % 1000) * 10))))
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    100_000
+}
+
+fn sleep_tokio(rt: &Tokio) -> u64 {
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..100_000)
+            .map(|i| tokio::task::spawn_local(tokio::time::sleep(Duration::from_micros((i % 1000) * 10))))
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    100_000
+}
+
+/// The counted region: callgrind collects only inside this function.
+#[inline(never)]
+fn measured(run: &dyn Fn() -> u64) -> u64 {
+    run()
+}
+
+fn run_twice(run: &dyn Fn() -> u64) {
+    run();
+    let ops = measured(run);
+    println!("operations: {ops}");
+}
+
+fn scheduling<R: Runtime>(workload: &str, rt: &R) -> bool {
+    match workload {
+        "spawn_many" => run_twice(&|| spawn_many(rt)),
+        "yield_many" => run_twice(&|| yield_many(rt)),
+        "chained_spawn" => run_twice(&|| chained_spawn(rt)),
+        "ping_pong" => run_twice(&|| ping_pong(rt)),
+        _ => return false,
+    }
+    true
+}
+
+fn main() {
+    // `cargo bench` appends `--bench`; ignore flags.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let [workload, runtime] = &args[..] else {
+        eprintln!("usage: instructions WORKLOAD RUNTIME (see the module doc)");
+        std::process::exit(2);
+    };
+    let known = match runtime.as_str() {
+        "evloop" => {
+            let rt = Evloop(evloop::EventLoop::new().expect("an event loop"));
+            match workload.as_str() {
+                "timeout" => {
+                    run_twice(&|| timeout_evloop(&rt));
+                    true
+                }
+                "sleep" => {
+                    run_twice(&|| sleep_evloop(&rt));
+                    true
+                }
+                w => scheduling(w, &rt),
+            }
+        }
+        "tokio" => {
+            let rt = Tokio(evloop_benches::tokio_rt());
+            match workload.as_str() {
+                "timeout" => {
+                    run_twice(&|| timeout_tokio(&rt));
+                    true
+                }
+                "sleep" => {
+                    run_twice(&|| sleep_tokio(&rt));
+                    true
+                }
+                w => scheduling(w, &rt),
+            }
+        }
+        "reference" => scheduling(workload, &Reference),
+        "async_executor" => scheduling(workload, &AsyncExecutor),
+        _ => false,
+    };
+    if !known {
+        eprintln!("unknown workload {workload:?} on runtime {runtime:?} (see the module doc)");
+        std::process::exit(2);
+    }
+}
