@@ -202,3 +202,69 @@ fn a_sleep_polled_on_another_loop_names_the_problem() {
     assert!(message.contains("belongs to a different event loop"), "{message}");
     assert!(message.contains("Sleep"), "{message}");
 }
+
+/// With the real clock a `sleep(d)` is armed when called but its deadline
+/// is fixed at the end of that run step, with one clock read for every
+/// timer the step armed: never earlier than `d` after the call.
+#[test]
+fn a_sleep_armed_in_a_busy_run_step_counts_from_the_call_or_later() {
+    evloop::run(async {
+        let called = Instant::now();
+        let sleep = evloop::sleep(Duration::from_millis(30));
+        assert_eq!(sleep.deadline(), None, "fixed at the end of the run step");
+        assert_eq!(evloop::monitor::stats().timers_pending, 1, "armed when called");
+        // The rest of the run step takes a while: the deadline moves with it.
+        std::thread::sleep(Duration::from_millis(10));
+        let sleep = std::pin::pin!(sleep);
+        let mut sleep = sleep;
+        std::future::poll_fn(|cx| {
+            let _ = std::future::Future::poll(sleep.as_mut(), cx);
+            std::task::Poll::Ready(())
+        })
+        .await;
+        evloop::yield_now().await; // the next tick: the deadline is known
+        let deadline = sleep.deadline().expect("settled at the end of the step");
+        assert!(
+            deadline >= called + Duration::from_millis(40),
+            "{:?}",
+            deadline - called
+        );
+        sleep.as_mut().await;
+        assert!(called.elapsed() >= Duration::from_millis(40));
+        assert!(sleep.is_elapsed());
+        assert_eq!(evloop::monitor::stats().timers_pending, 0);
+    });
+}
+
+/// A sleep dropped in the run step that armed it leaves nothing behind, and
+/// one whose timer fired before it was ever polled completes at its first
+/// poll.
+#[test]
+fn staged_sleeps_dropped_at_once_or_polled_late_behave() {
+    evloop::run(async {
+        for _ in 0..1000 {
+            drop(evloop::sleep(Duration::from_secs(10)));
+        }
+        assert_eq!(evloop::monitor::stats().timers_pending, 0);
+        let early = evloop::sleep(Duration::from_millis(1));
+        evloop::sleep(Duration::from_millis(20)).await;
+        assert_eq!(evloop::monitor::stats().timers_pending, 0, "the unpolled sleep fired");
+        let before = evloop::monitor::stats().ticks;
+        early.await; // complete at once: no further tick
+        assert_eq!(evloop::monitor::stats().ticks, before);
+    });
+}
+
+/// On the paused clock nothing changes: the deadline is fixed when `sleep`
+/// is called, to the virtual microsecond.
+#[test]
+fn on_the_paused_clock_the_deadline_is_fixed_at_the_call() {
+    paused().block_on(async {
+        let start = evloop::time();
+        let sleep = evloop::sleep(Duration::from_secs(5));
+        assert_eq!(sleep.deadline(), Some(start + Duration::from_secs(5)));
+        evloop::advance(Duration::from_secs(2)).await;
+        sleep.await;
+        assert_eq!(evloop::time() - start, Duration::from_secs(5));
+    });
+}

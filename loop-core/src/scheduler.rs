@@ -97,6 +97,7 @@ impl Core {
             for (_, payload) in fired.drain(..) {
                 match payload {
                     TimerPayload::Wake(waker) => waker.wake(),
+                    TimerPayload::NotPolled => {}
                     TimerPayload::Callback(cell) => {
                         cell.disarmed();
                         self.run_queue().borrow_mut().push_back(Runnable::Callback(cell));

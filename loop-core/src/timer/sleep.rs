@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::clock::instant_after;
@@ -107,8 +107,7 @@ impl Sleep {
                 check_clock: duration.is_zero(),
             };
         }
-        // The first poll puts its own waker in place of the no-op one.
-        let payload = TimerPayload::Wake(Waker::noop().clone());
+        let payload = TimerPayload::NotPolled;
         Sleep {
             loop_id: Some(core.id()),
             deadline: Deadline::Staged,
@@ -200,6 +199,10 @@ impl Future for Sleep {
             if let Some(key) = this.key {
                 let mut timers = core.timers().wheel();
                 return match timers.get_mut(key) {
+                    Some(payload @ TimerPayload::NotPolled) => {
+                        *payload = TimerPayload::Wake(cx.waker().clone());
+                        Poll::Pending
+                    }
                     Some(TimerPayload::Wake(waker)) => {
                         if !waker.will_wake(cx.waker()) {
                             let old = std::mem::replace(waker, cx.waker().clone());

@@ -20,6 +20,9 @@ use crate::callback::CallbackCell;
 pub(crate) enum TimerPayload {
     /// Wake a future (`Sleep`).
     Wake(Waker),
+    /// Nothing yet: a `sleep(d)` armed when called, not polled since (its
+    /// first poll puts its waker here).
+    NotPolled,
     /// Queue a callback (`call_later`, `call_at`).
     Callback(Rc<CallbackCell>),
 }

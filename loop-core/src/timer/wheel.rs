@@ -191,7 +191,7 @@ impl<T> Wheel<T> {
     }
 
     /// A node holding `payload`, due at `when`, not linked anywhere yet.
-    #[inline]
+    #[inline(always)]
     fn new_node(&mut self, when: u64, payload: T) -> TimerKey {
         let index = match self.free.pop() {
             Some(i) => {
