@@ -147,9 +147,7 @@ impl fmt::Debug for CallbackHandle {
 pub fn call_soon(f: impl FnOnce() + 'static) -> CallbackHandle {
     let core = context::current_rc("evloop::call_soon");
     let cell = CallbackCell::new(Box::new(f), None, Location::caller());
-    core.run_queue()
-        .borrow_mut()
-        .push_back(Runnable::Callback(cell.clone()));
+    core.run_queue().push_back(Runnable::Callback(cell.clone()));
     CallbackHandle { cell, core }
 }
 

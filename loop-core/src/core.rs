@@ -41,7 +41,7 @@ pub(crate) struct Core {
     /// Unique for the life of the process.
     id: u64,
     tasks: Tasks,
-    run_queue: RefCell<RunQueue>,
+    run_queue: RunQueue,
     timers: Timers,
     reactor: RefCell<Reactor>,
     inbox: Inbox,
@@ -65,7 +65,7 @@ impl Core {
             index,
             id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
             tasks: Tasks::new(),
-            run_queue: RefCell::new(RunQueue::new()),
+            run_queue: RunQueue::default(),
             timers: Timers::new(paused_clock),
             reactor: RefCell::new(reactor),
             inbox,
@@ -96,7 +96,7 @@ impl Core {
 
     /// The run queue.
     #[inline]
-    pub(crate) fn run_queue(&self) -> &RefCell<RunQueue> {
+    pub(crate) fn run_queue(&self) -> &RunQueue {
         &self.run_queue
     }
 
@@ -191,7 +191,7 @@ impl Core {
         if address.is_some() {
             let queued = output.task().clone();
             queued.mark_scheduled();
-            self.run_queue.borrow_mut().push_back(Runnable::Task(queued));
+            self.run_queue.push_back(Runnable::Task(queued));
             if let Some(m) = &self.monitor {
                 m.spawned(output.task());
             }
@@ -208,7 +208,7 @@ impl Core {
         if let Some(m) = self.monitor.as_deref().filter(|m| m.stamps_wakes()) {
             m.woken(&task);
         }
-        self.run_queue.borrow_mut().push_back(Runnable::Task(task));
+        self.run_queue.push_back(Runnable::Task(task));
         self.counters.wakes_local.set(self.counters.wakes_local.get() + 1);
     }
 

@@ -10,15 +10,28 @@
 //! time in a profile). Measured with `cargo bench --bench scheduling`:
 //! yield_many 9% faster, the others within noise.
 //!
-//! No `unsafe`: an empty slot is `None` (the same 16 bytes as `Runnable`, by
-//! the niche in its tag), and popping takes the entry out.
+//! An empty slot is `None` (the same 16 bytes as `Runnable`, by the niche in
+//! its tag), and popping takes the entry out.
 //!
 //! Once a burst (a million tasks woken at once) is over, the loop shrinks
 //! the buffer to fit the longest queue it saw lately
 //! ([`RunQueue::trim`], every few thousand ticks, `trim.rs`):
 //! memory comes back without the push path or back-to-back bursts paying
 //! for it.
+//!
+//! # Protocol
+//!
+//! The queue is touched on every spawn, wake and poll, so it is not a
+//! `RefCell`: its borrow flag cost a check and two stores per push and per
+//! pop (5% of a yield's instructions, `benches/count_instructions.sh`).
+//! [`RunQueue`] hands out `&mut` access to its ring only inside its own
+//! methods, for the length of one push, pop or resize; none of them calls
+//! code outside this file or drops an entry (entries are moved in and out,
+//! never dropped in place), so no user code — a destructor, a waker — can
+//! run while the `&mut` lives and reach the queue again. `UnsafeCell` makes
+//! the queue `!Sync`, so only the loop's thread can call it.
 
+use std::cell::UnsafeCell;
 use std::rc::Rc;
 
 use crate::callback::CallbackCell;
@@ -35,8 +48,76 @@ pub(crate) enum Runnable {
     Callback(Rc<CallbackCell>),
 }
 
-/// A FIFO of [`Runnable`] entries.
+/// A FIFO of [`Runnable`] entries, used through `&self` (module doc).
+#[derive(Default)]
 pub(crate) struct RunQueue {
+    ring: UnsafeCell<Ring>,
+}
+
+impl RunQueue {
+    /// Runs one of [`Ring`]'s methods on the ring.
+    #[inline(always)]
+    fn with<R>(&self, f: impl FnOnce(&mut Ring) -> R) -> R {
+        // SAFETY: `f` is one of `Ring`'s methods (every caller is below),
+        // which call nothing outside this file and drop no entry, so
+        // nothing can reach this queue again while the `&mut` lives; the
+        // queue is `!Sync` (module doc).
+        f(unsafe { &mut *self.ring.get() })
+    }
+
+    /// Number of entries.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.with(|r| r.len)
+    }
+
+    /// True if nothing is queued.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.with(|r| r.len == 0)
+    }
+
+    /// Appends `entry` at the back.
+    #[inline]
+    pub(crate) fn push_back(&self, entry: Runnable) {
+        self.with(|r| r.push_back(entry));
+    }
+
+    /// Takes the entry at the front.
+    #[inline]
+    pub(crate) fn pop_front(&self) -> Option<Runnable> {
+        self.with(Ring::pop_front)
+    }
+
+    /// Notes the current length as a candidate peak; the scheduler calls it
+    /// once per tick, where the queue is longest (before its run step).
+    #[inline]
+    pub(crate) fn note_peak(&self) {
+        self.with(Ring::note_peak);
+    }
+
+    /// Shrinks the buffer if it is large and over four times the longest
+    /// the queue was since the last call (it keeps twice that).
+    pub(crate) fn trim(&self) {
+        self.with(Ring::trim);
+    }
+
+    /// Buffer slots held: the queue's footprint.
+    pub(crate) fn capacity(&self) -> usize {
+        self.with(|r| r.slots.len())
+    }
+
+    /// Empties the queue, handing its entries to the caller to drop (their
+    /// destructors may use the queue again).
+    pub(crate) fn take_all(&self) -> impl Iterator<Item = Runnable> {
+        let mut ring = self.with(std::mem::take);
+        std::iter::from_fn(move || ring.pop_front())
+    }
+}
+
+/// The ring buffer behind [`RunQueue`].
+#[derive(Default)]
+struct Ring {
     /// `slots.len()` is zero or a power of two; the entries are the `len`
     /// slots from `head` on, wrapping around.
     slots: Vec<Option<Runnable>>,
@@ -46,37 +127,15 @@ pub(crate) struct RunQueue {
     peak: usize,
 }
 
-impl RunQueue {
+impl Ring {
     /// The capacity of the first allocation.
     const FIRST_CAPACITY: usize = 64;
     /// Buffers up to this size are kept whatever their use.
     const SHRINK_ABOVE: usize = 1024;
 
-    /// An empty queue; it allocates on the first push.
-    pub(crate) fn new() -> RunQueue {
-        RunQueue {
-            slots: Vec::new(),
-            head: 0,
-            len: 0,
-            peak: 0,
-        }
-    }
-
-    /// Number of entries.
-    #[inline]
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// True if nothing is queued.
-    #[inline]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Appends `entry` at the back.
     #[inline]
-    pub(crate) fn push_back(&mut self, entry: Runnable) {
+    fn push_back(&mut self, entry: Runnable) {
         if self.len == self.slots.len() {
             self.grow();
         }
@@ -90,7 +149,7 @@ impl RunQueue {
 
     /// Takes the entry at the front.
     #[inline]
-    pub(crate) fn pop_front(&mut self) -> Option<Runnable> {
+    fn pop_front(&mut self) -> Option<Runnable> {
         if self.len == 0 {
             return None;
         }
@@ -103,7 +162,7 @@ impl RunQueue {
     /// Notes the current length as a candidate peak; the scheduler calls it
     /// once per tick, where the queue is longest (before its run step).
     #[inline]
-    pub(crate) fn note_peak(&mut self) {
+    fn note_peak(&mut self) {
         if self.len > self.peak {
             self.peak = self.len;
         }
@@ -112,17 +171,12 @@ impl RunQueue {
     /// Shrinks the buffer if it is large and over four times the longest
     /// the queue was since the last call (it keeps twice that).
     #[cold]
-    pub(crate) fn trim(&mut self) {
+    fn trim(&mut self) {
         let peak = std::mem::replace(&mut self.peak, self.len).max(self.len);
         if self.slots.len() > Self::SHRINK_ABOVE && peak * 4 < self.slots.len() {
             let keep = (peak * 2).next_power_of_two().max(Self::FIRST_CAPACITY);
             self.resize(keep);
         }
-    }
-
-    /// Buffer slots held: the queue's footprint.
-    pub(crate) fn capacity(&self) -> usize {
-        self.slots.len()
     }
 
     /// Doubles the capacity, moving the entries to the front in order.
@@ -144,12 +198,6 @@ impl RunQueue {
         slots.resize_with(capacity, || None);
         self.slots = slots;
         self.head = 0;
-    }
-}
-
-impl Default for RunQueue {
-    fn default() -> RunQueue {
-        RunQueue::new()
     }
 }
 
@@ -179,7 +227,7 @@ mod tests {
 
     #[test]
     fn keeps_fifo_order_across_wraparound_and_growth() {
-        let mut q = RunQueue::new();
+        let q = RunQueue::default();
         let mut model = std::collections::VecDeque::new();
         let mut next = 0u32;
         // Pushes and pops in a pattern that wraps the head around the
@@ -210,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_burst_gives_its_memory_back_in_order() {
-        let mut q = RunQueue::new();
+        let q = RunQueue::default();
         for n in 0..100_000 {
             q.push_back(task(n));
         }
@@ -222,7 +270,7 @@ mod tests {
         q.trim();
         assert_eq!(q.capacity(), big, "a recent peak keeps the capacity");
         q.trim();
-        assert!(q.capacity() <= RunQueue::SHRINK_ABOVE, "{} of {big}", q.capacity());
+        assert!(q.capacity() <= Ring::SHRINK_ABOVE, "{} of {big}", q.capacity());
         for n in 99_990..100_000 {
             assert_eq!(slot_of(q.pop_front()), Some(n), "order kept across the shrink");
         }

@@ -100,7 +100,7 @@ impl Core {
                     TimerPayload::NotPolled => {}
                     TimerPayload::Callback(cell) => {
                         cell.disarmed();
-                        self.run_queue().borrow_mut().push_back(Runnable::Callback(cell));
+                        self.run_queue().push_back(Runnable::Callback(cell));
                     }
                 }
             }
@@ -122,7 +122,7 @@ impl Core {
                 }
                 RemoteMsg::Call(f, at) => {
                     let cell = crate::callback::CallbackCell::new(f, None, at);
-                    self.run_queue().borrow_mut().push_back(Runnable::Callback(cell));
+                    self.run_queue().push_back(Runnable::Callback(cell));
                 }
                 RemoteMsg::Stop => self.request_stop(),
             }
@@ -132,7 +132,7 @@ impl Core {
     /// Step 3: runs the entries queued when the step began.
     pub(crate) fn run_ready(&self) {
         let n = {
-            let mut queue = self.run_queue().borrow_mut();
+            let queue = self.run_queue();
             queue.note_peak();
             queue.len()
         };
@@ -141,7 +141,7 @@ impl Core {
             m.run_step(n);
         }
         for _ in 0..n {
-            let Some(entry) = self.run_queue().borrow_mut().pop_front() else {
+            let Some(entry) = self.run_queue().pop_front() else {
                 break;
             };
             match entry {
@@ -172,7 +172,7 @@ impl Core {
     fn trim(&self) {
         self.tasks().trim();
         self.timers().trim();
-        self.run_queue().borrow_mut().trim();
+        self.run_queue().trim();
     }
 
     /// Polls (or, if cancellation was requested, drops) one queued task.
@@ -223,7 +223,7 @@ impl Core {
     /// thread is pending.
     #[inline]
     pub(crate) fn is_idle(&self) -> bool {
-        self.run_queue().borrow().is_empty() && !self.inbox().is_notified()
+        self.run_queue().is_empty() && !self.inbox().is_notified()
     }
 
     /// Step 4 when idle: sleep until a deadline, an event or a remote wake,

@@ -96,7 +96,7 @@ impl LoopStats {
             timers_fired: c.timers_fired.get(),
             timers_pending: timers.len() as u64,
             timer_store_size: timers.store_size() as u64,
-            run_queue_size: core.run_queue().borrow().capacity() as u64,
+            run_queue_size: core.run_queue().capacity() as u64,
             io_sources: core.reactor().borrow().source_count() as u64,
             callbacks_run: c.callbacks_run.get(),
             blocking_threads: core.blocking().threads() as u64,

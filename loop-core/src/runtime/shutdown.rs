@@ -86,7 +86,7 @@ fn cancel_and_turn(core: &Core) {
 fn run_until_quiet(core: &Core) {
     for _ in 0..CLOSE_TICKS {
         core.tick(TickMode::Drain);
-        if core.run_queue().borrow().is_empty() {
+        if core.run_queue().is_empty() {
             break;
         }
     }
@@ -115,9 +115,9 @@ fn drop_in_rounds(core: &Core) {
         let timers = core.timers().drain();
         dropped_any |= !timers.is_empty();
         drop(timers);
-        let queued = std::mem::take(&mut *core.run_queue().borrow_mut());
-        dropped_any |= !queued.is_empty();
-        drop(queued);
+        let mut queued = core.run_queue().take_all().peekable();
+        dropped_any |= queued.peek().is_some();
+        queued.for_each(drop);
         if !dropped_any {
             return;
         }
