@@ -104,12 +104,18 @@ impl Semaphore {
     /// Returns one permit and wakes the oldest waiter not yet woken, setting
     /// the permit aside for it. Returns false if the bound was hit.
     pub(crate) fn give_back(&self) -> bool {
-        let n = self.permits.get();
-        if n >= self.bound {
+        if self.permits.get() >= self.bound {
             return false;
         }
-        self.permits.set(n + 1);
-        self.wake_next();
+        // asyncio adds the permit and then `_wake_up_next` takes it straight
+        // back for the oldest waiter; handing it over directly is the same.
+        match self.waiters.notify_one(()) {
+            Ok(waker) => {
+                self.woken.set(self.woken.get() + 1);
+                waker.wake();
+            }
+            Err(()) => self.permits.set(self.permits.get() + 1),
+        }
         true
     }
 
@@ -134,8 +140,12 @@ impl Semaphore {
     /// A waiter left the queue (with its permit or cancelled): wake as many
     /// of those behind it as there are free permits, as they may have queued
     /// behind it only because of FIFO order.
+    #[inline]
     fn wake_followers(&self) {
-        while self.wake_next() {}
+        // Usually no permit is free: skip the loop (and the call) entirely.
+        if self.permits.get() > 0 {
+            while self.wake_next() {}
+        }
     }
 }
 

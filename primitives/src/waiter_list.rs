@@ -100,40 +100,128 @@ impl<T> Slab<T> {
         slot
     }
 
+    /// Takes a vacant slot for `waker` (from the free list, or a new one) and
+    /// links it at the back of the FIFO.
+    #[inline]
+    fn push_back(&mut self, waker: Waker) -> WaiterKey {
+        // `NIL` is never a valid index, so an empty free list (or an empty
+        // FIFO below) is simply a failed `get_mut`: one compare, no separate
+        // NIL test.
+        let index = self.free;
+        let tail = self.tail;
+        let generation = match self.slots.get_mut(index as usize) {
+            Some(slot) => {
+                self.free = slot.next;
+                slot.prev = tail;
+                slot.next = NIL;
+                // A free slot is vacant: nothing to drop. Forgetting the old
+                // state (rather than assigning over it) spares the drop glue
+                // and its unwind path, which kept `push` from being inlined.
+                let vacant = mem::replace(&mut slot.state, State::Waiting(waker));
+                debug_assert!(matches!(vacant, State::Vacant));
+                mem::forget(vacant);
+                slot.generation
+            }
+            None => return self.grow(waker),
+        };
+        self.link_after_tail(index);
+        WaiterKey { index, generation }
+    }
+
+    /// The slow path of [`Slab::push_back`]: the free list is empty.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, waker: Waker) -> WaiterKey {
+        let index = u32::try_from(self.slots.len())
+            .ok()
+            .filter(|&i| i != NIL)
+            .expect("too many waiters on one primitive");
+        self.slots.push(Slot {
+            generation: 0,
+            prev: self.tail,
+            next: NIL,
+            state: State::Waiting(waker),
+        });
+        self.link_after_tail(index);
+        WaiterKey { index, generation: 0 }
+    }
+
+    /// Makes `index` (already pointing back at the old tail) the new tail.
+    #[inline]
+    fn link_after_tail(&mut self, index: u32) {
+        let tail = mem::replace(&mut self.tail, index);
+        match self.slots.get_mut(tail as usize) {
+            Some(slot) => slot.next = index,
+            None => self.head = index,
+        }
+        self.waiting += 1;
+        self.occupied += 1;
+    }
+
+    /// Unlinks the waiting slot `index` from wherever it is in the FIFO.
     fn unlink(&mut self, index: u32) {
         let (prev, next) = {
             let slot = &self.slots[index as usize];
             (slot.prev, slot.next)
         };
-        if prev == NIL {
-            self.head = next;
-        } else {
-            self.slots[prev as usize].next = next;
+        match self.slots.get_mut(prev as usize) {
+            Some(slot) => slot.next = next,
+            None => self.head = next,
         }
-        if next == NIL {
-            self.tail = prev;
-        } else {
-            self.slots[next as usize].prev = prev;
+        match self.slots.get_mut(next as usize) {
+            Some(slot) => slot.prev = prev,
+            None => self.tail = prev,
         }
         self.waiting -= 1;
     }
 
+    /// Unlinks the oldest waiting slot, marks it notified with `payload` and
+    /// returns its waker; `Err(payload)` if nobody waits.
+    #[inline]
+    fn pop_front(&mut self, payload: T) -> Result<Waker, T> {
+        let index = self.head;
+        let Some(slot) = self.slots.get_mut(index as usize) else {
+            return Err(payload);
+        };
+        // The head has no `prev`: only the link after it changes.
+        let next = slot.next;
+        let old = mem::replace(&mut slot.state, State::Notified(payload));
+        self.head = next;
+        match self.slots.get_mut(next as usize) {
+            Some(slot) => slot.prev = NIL,
+            None => self.tail = NIL,
+        }
+        self.waiting -= 1;
+        match old {
+            State::Waiting(waker) => Ok(waker),
+            _ => unreachable!("a linked slot is always waiting"),
+        }
+    }
+
     /// Puts `index` on the free list and returns what it held.
+    #[inline]
     fn free(&mut self, index: u32) -> State<T> {
-        let free = self.free;
-        let slot = &mut self.slots[index as usize];
+        let Slab {
+            slots, free, occupied, ..
+        } = self;
+        let slot = &mut slots[index as usize];
         slot.generation = slot.generation.wrapping_add(1);
-        slot.next = free;
-        self.free = index;
+        slot.next = mem::replace(free, index);
         let state = mem::replace(&mut slot.state, State::Vacant);
-        self.occupied -= 1;
-        if self.occupied == 0 && self.slots.len() > KEEP_SLOTS {
-            // After a burst: every key is gone, start afresh.
-            self.slots = Vec::new();
-            self.free = NIL;
-            debug_assert!(self.head == NIL && self.tail == NIL);
+        *occupied -= 1;
+        if *occupied == 0 && slots.len() > KEEP_SLOTS {
+            self.start_afresh();
         }
         state
+    }
+
+    /// After a burst: every key is gone, so the slots can go too.
+    #[cold]
+    #[inline(never)]
+    fn start_afresh(&mut self) {
+        debug_assert!(self.head == NIL && self.tail == NIL && self.occupied == 0);
+        self.slots = Vec::new();
+        self.free = NIL;
     }
 }
 
@@ -163,41 +251,9 @@ impl<T> WaiterList<T> {
     }
 
     /// Parks `waker` at the back of the FIFO.
+    #[inline]
     pub(crate) fn push(&self, waker: Waker) -> WaiterKey {
-        let mut guard = self.slab.borrow_mut();
-        let slab = &mut *guard;
-        let tail = slab.tail;
-        let index = if slab.free != NIL {
-            let index = slab.free;
-            let slot = &mut slab.slots[index as usize];
-            slab.free = slot.next;
-            slot.prev = tail;
-            slot.next = NIL;
-            slot.state = State::Waiting(waker);
-            index
-        } else {
-            let index = u32::try_from(slab.slots.len())
-                .ok()
-                .filter(|&i| i != NIL)
-                .expect("too many waiters on one primitive");
-            slab.slots.push(Slot {
-                generation: 0,
-                prev: tail,
-                next: NIL,
-                state: State::Waiting(waker),
-            });
-            index
-        };
-        if tail == NIL {
-            slab.head = index;
-        } else {
-            slab.slots[tail as usize].next = index;
-        }
-        slab.tail = index;
-        slab.waiting += 1;
-        slab.occupied += 1;
-        let generation = slab.slots[index as usize].generation;
-        WaiterKey { index, generation }
+        self.slab.borrow_mut().push_back(waker)
     }
 
     /// Checks the waiter behind `key` (which must be `Some`).
@@ -205,27 +261,26 @@ impl<T> WaiterList<T> {
     /// Notified: frees the slot, sets `*key = None` and returns the payload.
     /// Still waiting: stores `waker` if it differs from the stored one and
     /// returns `Pending`.
+    #[inline]
     pub(crate) fn poll_notified(&self, key: &mut Option<WaiterKey>, waker: &Waker) -> Poll<T> {
         let k = key.as_ref().expect("poll_notified without a key");
+        let index = k.index;
         let mut slab = self.slab.borrow_mut();
-        let slot = slab.slot(k);
-        match &mut slot.state {
-            State::Waiting(stored) => {
-                if stored.will_wake(waker) {
-                    return Poll::Pending;
-                }
-                let old = mem::replace(stored, waker.clone());
-                drop(slab);
-                drop(old);
-                Poll::Pending
-            }
+        match &mut slab.slot(k).state {
             State::Notified(_) => {
-                let index = k.index;
                 *key = None;
                 match slab.free(index) {
                     State::Notified(payload) => Poll::Ready(payload),
                     _ => unreachable!(),
                 }
+            }
+            State::Waiting(stored) => {
+                if !stored.will_wake(waker) {
+                    let old = mem::replace(stored, waker.clone());
+                    drop(slab);
+                    drop(old);
+                }
+                Poll::Pending
             }
             State::Vacant => unreachable!("waiter key points at a vacant slot"),
         }
@@ -254,17 +309,9 @@ impl<T> WaiterList<T> {
     /// Hands `payload` to the oldest waiter and returns its waker, which the
     /// caller must wake once its own state is consistent. `Err(payload)` if
     /// nobody is waiting.
+    #[inline]
     pub(crate) fn notify_one(&self, payload: T) -> Result<Waker, T> {
-        let mut slab = self.slab.borrow_mut();
-        let index = slab.head;
-        if index == NIL {
-            return Err(payload);
-        }
-        slab.unlink(index);
-        match mem::replace(&mut slab.slots[index as usize].state, State::Notified(payload)) {
-            State::Waiting(waker) => Ok(waker),
-            _ => unreachable!("a linked slot is always waiting"),
-        }
+        self.slab.borrow_mut().pop_front(payload)
     }
 
     /// Notifies up to `n` of the waiters present now, oldest first, each with
@@ -273,15 +320,14 @@ impl<T> WaiterList<T> {
     pub(crate) fn notify_n(&self, n: usize, mut payload: impl FnMut() -> T) -> usize {
         let n = n.min(self.len());
         for done in 0..n {
-            let mut slab = self.slab.borrow_mut();
-            let index = slab.head;
-            if index == NIL {
-                return done;
-            }
-            slab.unlink(index);
-            let old = mem::replace(&mut slab.slots[index as usize].state, State::Notified(payload()));
-            drop(slab);
-            if let State::Waiting(waker) = old {
+            let popped = {
+                let mut slab = self.slab.borrow_mut();
+                if slab.head == NIL {
+                    return done;
+                }
+                slab.pop_front(payload())
+            };
+            if let Ok(waker) = popped {
                 waker.wake();
             }
         }
