@@ -266,7 +266,7 @@ impl<T> WaiterList<T> {
         let k = key.as_ref().expect("poll_notified without a key");
         let index = k.index;
         let mut slab = self.slab.borrow_mut();
-        match &mut slab.slot(k).state {
+        match &slab.slot(k).state {
             State::Notified(_) => {
                 *key = None;
                 match slab.free(index) {
@@ -274,15 +274,26 @@ impl<T> WaiterList<T> {
                     _ => unreachable!(),
                 }
             }
-            State::Waiting(stored) => {
-                if !stored.will_wake(waker) {
-                    let old = mem::replace(stored, waker.clone());
-                    drop(slab);
-                    drop(old);
-                }
+            State::Waiting(stored) if stored.will_wake(waker) => Poll::Pending,
+            State::Waiting(_) => {
+                drop(slab);
+                self.replace_waker(index, waker);
                 Poll::Pending
             }
             State::Vacant => unreachable!("waiter key points at a vacant slot"),
+        }
+    }
+
+    /// The rare half of [`WaiterList::poll_notified`]: the future is polled
+    /// by a different task than the one that parked it. Kept out of line so
+    /// the common path carries no waker clone or drop.
+    #[inline(never)]
+    fn replace_waker(&self, index: u32, waker: &Waker) {
+        let mut slab = self.slab.borrow_mut();
+        if let State::Waiting(stored) = &mut slab.slots[index as usize].state {
+            let old = mem::replace(stored, waker.clone());
+            drop(slab);
+            drop(old);
         }
     }
 
