@@ -37,6 +37,19 @@
 //!   starts afresh (a burst of ten thousand lock waiters does not keep its
 //!   peak; a list that stays small never reallocates).
 //!
+//! # Cost (measured)
+//!
+//! callgrind, instructions per acquire + yield + release round of the
+//! `semaphore_1000_tasks` benchmark: the list and the semaphore took ~250 of
+//! the round's ~850, now ~150 of ~760 (the rest is the loop: two polls and
+//! two wakes). What paid: no drop glue on the hot paths (a vacant slot's old
+//! state is forgotten, not dropped), cold code out of line (the slab growing,
+//! the reset after a burst, a waker re-registered), and an empty free list or
+//! FIFO end found by the bounds check itself (`NIL` is never a valid index).
+//! `push` stays out of line on purpose: inlined, it made the uncontended
+//! `Lock` cost 87 instructions per lock/unlock instead of 54, because the
+//! fast path then saved the registers only the slow one needs.
+//!
 //! # Re-entrancy
 //!
 //! The slab sits in a `RefCell`. No waker is woken or dropped while it is
@@ -115,8 +128,9 @@ impl<T> Slab<T> {
                 slot.prev = tail;
                 slot.next = NIL;
                 // A free slot is vacant: nothing to drop. Forgetting the old
-                // state (rather than assigning over it) spares the drop glue
-                // and its unwind path, which kept `push` from being inlined.
+                // state rather than assigning over it spares the drop glue (a
+                // test, a call, an unwind path): measured 12 instructions of
+                // a semaphore's acquire/release round.
                 let vacant = mem::replace(&mut slot.state, State::Waiting(waker));
                 debug_assert!(matches!(vacant, State::Vacant));
                 mem::forget(vacant);
