@@ -493,4 +493,78 @@ mod tests {
         assert_eq!((c1.get(), c2.get()), (0, 1));
         assert!(list.poll_notified(&mut k, &w2).is_ready());
     }
+
+    /// Random pushes, notifications, removals (from any position, waiting
+    /// or notified) and polls against a `VecDeque` model: every payload
+    /// reaches the waiter the FIFO says, and the links never break.
+    #[test]
+    fn random_operations_match_a_fifo_model() {
+        use evloop_test_support::Rng;
+        use std::collections::{HashMap, VecDeque};
+        for seed in 0..40 {
+            let list = WaiterList::<u64>::new();
+            let (w, _) = CountingWaker::pair();
+            let mut rng = Rng::new(seed);
+            let mut keys: Vec<(u64, Option<WaiterKey>)> = Vec::new();
+            let mut waiting: VecDeque<u64> = VecDeque::new();
+            let mut given: HashMap<u64, u64> = HashMap::new();
+            let (mut next_id, mut next_payload) = (0u64, 1000u64);
+            for step in 0..3000 {
+                match rng.below(6) {
+                    0 | 1 => {
+                        keys.push((next_id, Some(list.push(w.clone()))));
+                        waiting.push_back(next_id);
+                        next_id += 1;
+                    }
+                    2 => {
+                        let payload = next_payload;
+                        next_payload += 1;
+                        match (list.notify_one(payload), waiting.pop_front()) {
+                            (Ok(_), Some(id)) => {
+                                given.insert(id, payload);
+                            }
+                            (Err(p), None) => assert_eq!(p, payload),
+                            (got, want) => panic!("seed {seed} step {step}: {got:?} but the model has {want:?}"),
+                        }
+                    }
+                    3 if rng.chance(30) => {
+                        let n = rng.below(4);
+                        let expect = n.min(waiting.len());
+                        let woke = list.notify_n(n, || {
+                            next_payload += 1;
+                            next_payload
+                        });
+                        assert_eq!(woke, expect, "seed {seed} step {step}");
+                        for p in (next_payload + 1 - expect as u64)..=next_payload {
+                            given.insert(waiting.pop_front().unwrap(), p);
+                        }
+                    }
+                    4 if !keys.is_empty() => {
+                        let (id, mut key) = keys.swap_remove(rng.below(keys.len()));
+                        waiting.retain(|&w| w != id);
+                        assert_eq!(list.remove(&mut key), given.remove(&id), "seed {seed} step {step}");
+                        assert!(key.is_none());
+                    }
+                    5 if !keys.is_empty() => {
+                        let at = rng.below(keys.len());
+                        let id = keys[at].0;
+                        match list.poll_notified(&mut keys[at].1, &w) {
+                            Poll::Ready(p) => {
+                                assert_eq!(given.remove(&id), Some(p), "seed {seed} step {step}");
+                                keys.swap_remove(at);
+                            }
+                            Poll::Pending => assert!(waiting.contains(&id), "seed {seed} step {step}"),
+                        }
+                    }
+                    _ => {}
+                }
+                assert_eq!(list.len(), waiting.len(), "seed {seed} step {step}");
+                assert_eq!(list.is_empty(), waiting.is_empty(), "seed {seed} step {step}");
+            }
+            for (_, key) in &mut keys {
+                list.remove(key);
+            }
+            assert_eq!(list.slab.borrow().occupied, 0, "seed {seed}: every slot is free again");
+        }
+    }
 }
