@@ -19,9 +19,12 @@
 //!   together; beyond that a released block goes back to the allocator. A loop's cache frees its blocks when
 //!   the loop is dropped. A cell released while no loop runs on the thread
 //!   goes straight back to the allocator.
+//! * The free lists sit in an `UnsafeCell`, not a `RefCell` (a spawn and a
+//!   completion each touch them): `&mut` access lasts one `Vec` push or pop,
+//!   which runs no user code, and the cache is `!Sync`.
 
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
-use std::cell::RefCell;
+use std::cell::UnsafeCell;
 use std::ptr::NonNull;
 
 const CLASS_BYTES: usize = 64;
@@ -68,7 +71,7 @@ pub(crate) unsafe fn release_to_allocator(block: NonNull<u8>, layout: Layout) {
 
 /// One loop's stock of free cell blocks.
 pub(crate) struct CellCache {
-    free: RefCell<[Vec<NonNull<u8>>; CLASSES]>,
+    free: UnsafeCell<[Vec<NonNull<u8>>; CLASSES]>,
     /// Bytes held in `free`, all classes together.
     held: std::cell::Cell<usize>,
 }
@@ -76,16 +79,26 @@ pub(crate) struct CellCache {
 impl CellCache {
     pub(crate) fn new() -> CellCache {
         CellCache {
-            free: RefCell::new(Default::default()),
+            free: UnsafeCell::new(Default::default()),
             held: std::cell::Cell::new(0),
         }
+    }
+
+    /// Runs `f` on the free lists; `f` is a `Vec` push, pop or read (module
+    /// doc).
+    #[inline(always)]
+    fn with_free<R>(&self, f: impl FnOnce(&mut [Vec<NonNull<u8>>; CLASSES]) -> R) -> R {
+        // SAFETY: every `f` (all in this file) pushes, pops or reads, which
+        // runs no user code, so nothing can reach the lists again while the
+        // `&mut` lives; the cache is `!Sync`.
+        f(unsafe { &mut *self.free.get() })
     }
 
     /// Memory for a cell of `layout`: a recycled block, or a fresh one.
     #[inline]
     pub(crate) fn acquire(&self, layout: Layout) -> NonNull<u8> {
         if let Some(class) = class_of(layout) {
-            if let Some(block) = self.free.borrow_mut()[class].pop() {
+            if let Some(block) = self.with_free(|free| free[class].pop()) {
                 self.held.set(self.held.get() - (class + 1) * CLASS_BYTES);
                 return block;
             }
@@ -103,7 +116,7 @@ impl CellCache {
         if let Some(class) = class_of(layout) {
             let size = (class + 1) * CLASS_BYTES;
             if self.held.get() + size <= MAX_BYTES {
-                self.free.borrow_mut()[class].push(block);
+                self.with_free(|free| free[class].push(block));
                 self.held.set(self.held.get() + size);
                 return;
             }
@@ -114,7 +127,7 @@ impl CellCache {
 
     #[cfg(test)]
     fn cached(&self, class: usize) -> usize {
-        self.free.borrow()[class].len()
+        self.with_free(|free| free[class].len())
     }
 }
 

@@ -14,8 +14,20 @@
 //! protocol drops in rounds (dropping it right inside `spawn` would recurse
 //! when a destructor spawns again), and its handle yields a refused
 //! `TaskError` ("the event loop is closing").
+//!
+//! # Protocol
+//!
+//! Every spawn, wake and completion goes through the slab, so it sits in an
+//! `UnsafeCell`, not a `RefCell` (whose flag cost a check and two stores
+//! each time). [`Tasks::with_slab`] gives `&mut` access to it only for one
+//! call of a `TaskSlab` method (or a lookup and a reference-count clone);
+//! none runs user code — they never drop a task reference (a removed task
+//! is handed back and dropped by the caller afterwards) — so no
+//! destructor, waker or future can run while the `&mut` lives and reach
+//! the slab again. `UnsafeCell` makes
+//! `Tasks` `!Sync`: only the loop's thread can call it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
 
 use super::address::TaskAddress;
 use super::cell_cache::CellCache;
@@ -27,7 +39,7 @@ use super::slab::TaskSlab;
 pub(crate) const REFUSED_CLOSING: &str = "spawn refused: the event loop is closing";
 
 pub(crate) struct Tasks {
-    slab: RefCell<TaskSlab>,
+    slab: UnsafeCell<TaskSlab>,
     cells: CellCache,
     /// (slot, generation) of the task being polled.
     current: Cell<Option<(u32, u32)>>,
@@ -39,12 +51,22 @@ pub(crate) struct Tasks {
 impl Tasks {
     pub(crate) fn new() -> Tasks {
         Tasks {
-            slab: RefCell::new(TaskSlab::new()),
+            slab: UnsafeCell::new(TaskSlab::new()),
             cells: CellCache::new(),
             current: Cell::new(None),
             refusing: Cell::new(false),
             refused: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Runs one `TaskSlab` method on the slab (module doc).
+    #[inline(always)]
+    fn with_slab<R>(&self, f: impl FnOnce(&mut TaskSlab) -> R) -> R {
+        // SAFETY: every `f` (all in this file) is a `TaskSlab` method, a
+        // lookup or a reference-count clone: none runs user code or drops a
+        // task reference, so nothing can reach the slab again while the
+        // `&mut` lives; `Tasks` is `!Sync` (module doc).
+        f(unsafe { &mut *self.slab.get() })
     }
 
     /// Where task cells come from and go back to.
@@ -55,12 +77,12 @@ impl Tasks {
 
     /// Live tasks.
     pub(crate) fn len(&self) -> usize {
-        self.slab.borrow().len()
+        self.with_slab(|slab| slab.len())
     }
 
     /// Entries the slab holds, live or free.
     pub(crate) fn capacity(&self) -> usize {
-        self.slab.borrow().capacity()
+        self.with_slab(|slab| slab.capacity())
     }
 
     /// Registers a new task of loop `loop_index` and returns its address.
@@ -71,12 +93,12 @@ impl Tasks {
             self.refused.borrow_mut().push(task);
             return None;
         }
-        Some(self.slab.borrow_mut().insert(task, loop_index))
+        Some(self.with_slab(|slab| slab.insert(task, loop_index)))
     }
 
     /// Gives back slab memory if it is far over its recent peak (`trim.rs`).
     pub(crate) fn trim(&self) {
-        self.slab.borrow_mut().trim();
+        self.with_slab(TaskSlab::trim);
     }
 
     /// Marks the live task named by (slot, generation) scheduled. Returns
@@ -84,15 +106,16 @@ impl Tasks {
     /// queued already or the name is stale.
     #[inline]
     pub(crate) fn schedule(&self, slot: u32, generation: u32) -> Option<TaskRef> {
-        let slab = self.slab.borrow();
-        let task = slab.get(slot, generation)?;
-        task.mark_scheduled().then(|| task.clone())
+        self.with_slab(|slab| {
+            let task = slab.get(slot, generation)?;
+            task.mark_scheduled().then(|| task.clone())
+        })
     }
 
     /// Takes a finished task out of the slab and wakes its joiner.
     #[inline(always)]
     pub(crate) fn finish(&self, task: TaskRef) {
-        let slab_ref = self.slab.borrow_mut().remove(task.address().slot);
+        let slab_ref = self.with_slab(|slab| slab.remove(task.address().slot));
         drop(slab_ref);
         if let Some(waker) = task.take_join_waker() {
             waker.wake();
@@ -101,7 +124,7 @@ impl Tasks {
 
     /// The live task named by (slot, generation).
     pub(crate) fn get(&self, slot: u32, generation: u32) -> Option<TaskRef> {
-        self.slab.borrow().get(slot, generation).cloned()
+        self.with_slab(|slab| slab.get(slot, generation).cloned())
     }
 
     /// Records which task is being polled (`None` between polls).
@@ -118,15 +141,16 @@ impl Tasks {
 
     /// Every live task with its slot and generation.
     pub(crate) fn snapshot(&self) -> Vec<(u32, u32, TaskRef)> {
-        let slab = self.slab.borrow();
-        slab.iter()
-            .map(|(slot, generation, task)| (slot, generation, task.clone()))
-            .collect()
+        self.with_slab(|slab| {
+            slab.iter()
+                .map(|(slot, generation, task)| (slot, generation, task.clone()))
+                .collect()
+        })
     }
 
     /// Whether (slot, generation) names a live task.
     pub(crate) fn is_live(&self, slot: u32, generation: u32) -> bool {
-        self.slab.borrow().get(slot, generation).is_some()
+        self.with_slab(|slab| slab.get(slot, generation).is_some())
     }
 
     /// (slot, generation) of the task being polled.
