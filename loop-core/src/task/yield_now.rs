@@ -27,6 +27,7 @@ use std::task::{Context, Poll};
 ///     assert_eq!(*log.borrow(), ["a0", "b0", "a1", "b1"]);
 /// });
 /// ```
+#[inline]
 pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }
@@ -41,6 +42,7 @@ pub struct YieldNow {
 impl Future for YieldNow {
     type Output = ();
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
             return Poll::Ready(());

@@ -38,6 +38,7 @@ use crate::timer::wheel::TimerKey;
 ///
 /// # Panics
 /// When polled outside a running loop ("no running event loop").
+#[inline]
 pub fn sleep(duration: Duration) -> Sleep {
     // `unwrap_or_else`: a `Sleep` has a destructor; don't build one to drop it.
     context::try_with_core(|core| Sleep::after(core, duration)).unwrap_or_else(|| Sleep {
@@ -97,6 +98,7 @@ impl Sleep {
     /// A sleep of `duration` from now on `core`'s clock: staged in the
     /// wheel with the real clock (no clock read, see [`sleep`]), or a fixed
     /// deadline with the paused clock, where reading the clock is free.
+    #[inline]
     fn after(core: &Core, duration: Duration) -> Sleep {
         let timers = core.timers();
         if timers.clock().is_paused() || duration.is_zero() {
@@ -164,6 +166,7 @@ impl Sleep {
         self.check_clock = true;
     }
 
+    #[inline]
     fn disarm(&mut self) {
         if let (Some(key), Some(id)) = (self.key.take(), self.loop_id) {
             // Without its loop running here the timer cannot be reached; it
@@ -247,6 +250,7 @@ impl Future for Sleep {
 }
 
 impl Drop for Sleep {
+    #[inline]
     fn drop(&mut self) {
         self.disarm();
     }

@@ -52,6 +52,7 @@ impl std::error::Error for Elapsed {}
 ///
 /// # Panics
 /// When polled outside a running loop ("no running event loop").
+#[inline]
 pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
     Timeout {
         fut: Some(fut),
