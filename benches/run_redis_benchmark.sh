@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # redis-benchmark against redis-server and evloop's RESP server
 # (examples/resp_server), both single-threaded, on loopback. The evloop
-# server runs twice: as is, and with `--busy-poll-us 50` (it polls for I/O
-# without sleeping for 50 µs after each request; see
-# examples/resp_server/busy_poll.rs).
+# server runs twice: as is, and with `--busy-poll-us 50` (its loop is built
+# with `Builder::busy_poll(50 µs)`: it polls for I/O for up to 50 µs before
+# sleeping in epoll_wait, while requests keep coming that soon).
 #
 #   bash benches/run_redis_benchmark.sh
 #
