@@ -3,7 +3,8 @@
 # (examples/resp_server), both single-threaded, on loopback. The evloop
 # server runs twice: as is, and with `--busy-poll-us 50` (its loop is built
 # with `Builder::busy_poll(50 µs)`: it polls for I/O for up to 50 µs before
-# sleeping in epoll_wait, while requests keep coming that soon).
+# sleeping in epoll_wait, while requests keep coming that soon; BUSY_POLL_US
+# changes the window).
 #
 #   bash benches/run_redis_benchmark.sh
 #
@@ -40,6 +41,7 @@ ROUNDS=${ROUNDS:-3}
 REDIS_IO2_PORT=${REDIS_IO2_PORT:-6393}
 EVLOOP_SHARDS_PORT=${EVLOOP_SHARDS_PORT:-6394}
 CPU_REQUESTS=${CPU_REQUESTS:-1000000}
+BUSY_POLL_US=${BUSY_POLL_US:-50}
 
 if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
     echo "installing redis-server and redis-tools..." >&2
@@ -73,7 +75,7 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
 pids+=($!)
 "$evloop_bin" --port "$EVLOOP_PORT" >/dev/null &
 pids+=($!)
-"$evloop_bin" --port "$EVLOOP_SPIN_PORT" --busy-poll-us 50 >/dev/null &
+"$evloop_bin" --port "$EVLOOP_SPIN_PORT" --busy-poll-us "$BUSY_POLL_US" >/dev/null &
 pids+=($!)
 redis-server --port "$REDIS_IO2_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --io-threads 2 --daemonize no --loglevel warning >/dev/null &
@@ -110,7 +112,7 @@ best() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 
-printf '%-20s %13s %13s %7s %15s %7s\n' "best of $ROUNDS" "redis-server" "evloop" "ratio" "evloop busy50" "ratio"
+printf '%-20s %13s %13s %7s %15s %7s\n' "best of $ROUNDS" "redis-server" "evloop" "ratio" "evloop busy$BUSY_POLL_US" "ratio"
 for mode in plain pipelined; do
     if [ "$mode" = plain ]; then extra=(); else extra=(-P 16); fi
     redis_all=""
