@@ -110,8 +110,10 @@ impl Builder {
     /// microseconds — on every request that finds it asleep. A server
     /// answering a stream of small requests faster than they come is asleep
     /// for most of them; spinning for a few tens of microseconds catches the
-    /// next one awake. The price is CPU: a spin burns its core for as long
-    /// as it lasts, on behalf of requests that may not come.
+    /// next one awake. The price is CPU: a spin keeps its core busy for as
+    /// long as it lasts, on behalf of requests that may not come (between
+    /// polls it yields the core to any other thread waiting for it, so on
+    /// a crowded machine it mostly takes time nobody else wanted).
     ///
     /// So the spin is adaptive. The loop spins only while idle periods keep
     /// ending with work arriving within `window` of going idle (an I/O
