@@ -91,7 +91,10 @@ fn an_idle_loop_stops_spinning_and_costs_no_cpu() {
         lp.block_on(async {
             // Traffic first, so the loop has taken to spinning.
             echo_rounds(10, Duration::from_micros(100)).await;
-            assert!(evloop::monitor::stats().busy_poll_hits > 0, "the traffic turned spinning on");
+            assert!(
+                evloop::monitor::stats().busy_poll_hits > 0,
+                "the traffic turned spinning on"
+            );
 
             // Then idle, woken by a timer every 2 ms for about 200 ms.
             let spins_before = evloop::monitor::stats().busy_poll_spins;
@@ -101,7 +104,10 @@ fn an_idle_loop_stops_spinning_and_costs_no_cpu() {
             }
             let (cpu, wall) = (thread_cpu_time() - cpu, wall.elapsed());
             let spins = evloop::monitor::stats().busy_poll_spins - spins_before;
-            assert!(spins <= 4, "at most four fruitless spins once traffic stops, got {spins}");
+            assert!(
+                spins <= 4,
+                "at most four fruitless spins once traffic stops, got {spins}"
+            );
             assert!(
                 cpu < wall / 4,
                 "an idle busy-polling loop must sleep: {cpu:?} of CPU in {wall:?}"

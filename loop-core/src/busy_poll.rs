@@ -201,7 +201,11 @@ mod tests {
             assert!(policy.spin_until(i * 1_000).is_some());
             policy.idle_ended(i * 1_000, i * 1_000 + 1_000, true);
         }
-        assert_eq!(policy.spin_until(10_000), None, "spinning for them costs CPU and gains nothing");
+        assert_eq!(
+            policy.spin_until(10_000),
+            None,
+            "spinning for them costs CPU and gains nothing"
+        );
     }
 
     #[test]
