@@ -20,9 +20,10 @@
 //! anything is ready: an I/O event that woke a task, a wake or message from
 //! another thread (the inbox flag), seen between two zero-timeout polls.
 //! Between polls the loop yields its core (`sched_yield`), so on a machine
-//! with more runnable threads than cores the spin takes time only that
-//! nobody else wanted; under `redis-benchmark` on a loaded 2-core machine
-//! that did better than a pure spin, and no worse on a quiet one.
+//! with more runnable threads than cores the spin mostly takes time nobody
+//! else wanted; under `redis-benchmark` on a loaded 2-core machine that did
+//! somewhat better than a pure spin (about 10% plain, 3% pipelined), and
+//! the same on a quiet one.
 //!
 //! A paused clock never spins: virtual time jumps to the next deadline as
 //! before.
