@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # redis-benchmark against redis-server and evloop's RESP server
 # (examples/resp_server), both single-threaded, on loopback. The evloop
-# server runs twice: as is, and with `--busy-poll-us 50` (it polls for I/O
-# without sleeping for 50 µs after each request; see
-# examples/resp_server/busy_poll.rs).
+# server runs twice: as is, and with `--busy-poll-us 50` (its loop is built
+# with `Builder::busy_poll(50 µs)`: it polls for I/O for up to 50 µs before
+# sleeping in epoll_wait, while requests keep coming that soon; BUSY_POLL_US
+# changes the window).
 #
 #   bash benches/run_redis_benchmark.sh
 #
 # Installs redis-server and redis-tools with apt-get if they are missing,
-# builds the example in release mode, runs
-#   redis-benchmark -t ping,set,get -n 200000 -c 50 -q        (plain)
-#   redis-benchmark -t ping,set,get -n 200000 -c 50 -P 16 -q  (pipelined)
-# against each server in turn, ROUNDS times (default 3, alternating the
-# servers), and prints the best requests/s of each side by side: on a
-# shared machine a single run mostly measures the neighbours.
+# builds the example in release mode, runs, for each of the tests
+# ping_inline, ping_mbulk, set and get,
+#   redis-benchmark -t TEST -n 200000 -c 50 -q          (plain)
+#   redis-benchmark -t TEST -n 1000000 -c 50 -P 16 -q   (pipelined)
+# against each server in turn, ROUNDS times (default 3), and prints the best
+# requests/s of each side by side (every run goes to stderr): on a shared
+# machine a single run mostly measures the neighbours, and alternating test
+# by test keeps a change in load from favouring one server.
 #
 # Then two shards (examples/resp_server --shards 2: two loops on two
 # threads, keys owned by hash, commands for the other shard's keys hop
@@ -25,9 +28,9 @@
 # (default 1,000,000) SET and GET, for --shards 1 and --shards 2; the
 # ratio is the price of the hops.
 #
-# The servers are killed on exit. Ports: REDIS_PORT (6390), EVLOOP_PORT
-# (6391), EVLOOP_SPIN_PORT (6392), REDIS_IO2_PORT (6393), EVLOOP_SHARDS_PORT
-# (6394).
+# SKIP_SHARDS=1 stops after the first table. The servers are killed on
+# exit. Ports: REDIS_PORT (6390), EVLOOP_PORT (6391), EVLOOP_SPIN_PORT
+# (6392), REDIS_IO2_PORT (6393), EVLOOP_SHARDS_PORT (6394).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,11 +38,13 @@ REDIS_PORT=${REDIS_PORT:-6390}
 EVLOOP_PORT=${EVLOOP_PORT:-6391}
 EVLOOP_SPIN_PORT=${EVLOOP_SPIN_PORT:-6392}
 REQUESTS=${REQUESTS:-200000}
+PIPELINED_REQUESTS=${PIPELINED_REQUESTS:-1000000}
 CLIENTS=${CLIENTS:-50}
 ROUNDS=${ROUNDS:-3}
 REDIS_IO2_PORT=${REDIS_IO2_PORT:-6393}
 EVLOOP_SHARDS_PORT=${EVLOOP_SHARDS_PORT:-6394}
 CPU_REQUESTS=${CPU_REQUESTS:-1000000}
+BUSY_POLL_US=${BUSY_POLL_US:-50}
 
 if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
     echo "installing redis-server and redis-tools..." >&2
@@ -73,7 +78,7 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
 pids+=($!)
 "$evloop_bin" --port "$EVLOOP_PORT" >/dev/null &
 pids+=($!)
-"$evloop_bin" --port "$EVLOOP_SPIN_PORT" --busy-poll-us 50 >/dev/null &
+"$evloop_bin" --port "$EVLOOP_SPIN_PORT" --busy-poll-us "$BUSY_POLL_US" >/dev/null &
 pids+=($!)
 redis-server --port "$REDIS_IO2_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --io-threads 2 --daemonize no --loglevel warning >/dev/null &
@@ -96,9 +101,10 @@ wait_for_port "$EVLOOP_SPIN_PORT"
 wait_for_port "$REDIS_IO2_PORT"
 wait_for_port "$EVLOOP_SHARDS_PORT"
 
-# Prints "TEST rps" lines, e.g. "PING_INLINE 123456.79".
+# Prints "TEST rps" lines, e.g. "PING_INLINE 123456.79": bench PORT TESTS
+# REQUESTS [redis-benchmark options].
 bench() {
-    redis-benchmark -h 127.0.0.1 -p "$1" -t ping,set,get -n "$REQUESTS" -c "$CLIENTS" -q "${@:2}" 2>/dev/null |
+    redis-benchmark -h 127.0.0.1 -p "$1" -t "$2" -n "$3" -c "$CLIENTS" -q "${@:4}" 2>/dev/null |
         tr '\r' '\n' | awk -F': ' '/requests per second/ { split($2, a, " "); print $1, a[1] }'
 }
 
@@ -110,29 +116,36 @@ best() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 
-printf '%-20s %13s %13s %7s %15s %7s\n' "best of $ROUNDS" "redis-server" "evloop" "ratio" "evloop busy50" "ratio"
+# One test at a time, the three servers in turn within each round, so a
+# change in the machine's load touches all three alike. Every run goes to
+# stderr; the table keeps each server's best.
+printf '%-20s %13s %13s %7s %15s %7s\n' "best of $ROUNDS" "redis-server" "evloop" "ratio" "evloop busy$BUSY_POLL_US" "ratio"
 for mode in plain pipelined; do
-    if [ "$mode" = plain ]; then extra=(); else extra=(-P 16); fi
-    redis_all=""
-    evloop_all=""
-    spin_all=""
-    for _ in $(seq 1 "$ROUNDS"); do
-        redis_all+=$(bench "$REDIS_PORT" "${extra[@]}")$'\n'
-        evloop_all+=$(bench "$EVLOOP_PORT" "${extra[@]}")$'\n'
-        spin_all+=$(bench "$EVLOOP_SPIN_PORT" "${extra[@]}")$'\n'
-    done
-    redis_out=$(best <<<"$redis_all")
-    evloop_out=$(best <<<"$evloop_all")
-    spin_out=$(best <<<"$spin_all")
-    while read -r test redis_rps; do
-        evloop_rps=$(awk -v t="$test" '$1 == t { print $2 }' <<<"$evloop_out")
-        spin_rps=$(awk -v t="$test" '$1 == t { print $2 }' <<<"$spin_out")
-        label="$test"
-        [ "$mode" = pipelined ] && label="$test -P 16"
+    if [ "$mode" = plain ]; then extra=(); n=$REQUESTS; else extra=(-P 16); n=$PIPELINED_REQUESTS; fi
+    for test in ping_inline ping_mbulk set get; do
+        redis_all=""
+        evloop_all=""
+        spin_all=""
+        for round in $(seq 1 "$ROUNDS"); do
+            redis_all+=$(bench "$REDIS_PORT" "$test" "$n" "${extra[@]}")$'\n'
+            evloop_all+=$(bench "$EVLOOP_PORT" "$test" "$n" "${extra[@]}")$'\n'
+            spin_all+=$(bench "$EVLOOP_SPIN_PORT" "$test" "$n" "${extra[@]}")$'\n'
+            echo "$mode $test round $round: redis $(tail -2 <<<"$redis_all" | awk '{print $2}')" \
+                "evloop $(tail -2 <<<"$evloop_all" | awk '{print $2}')" \
+                "busy$BUSY_POLL_US $(tail -2 <<<"$spin_all" | awk '{print $2}')" >&2
+        done
+        read -r label redis_rps <<<"$(best <<<"$redis_all")"
+        evloop_rps=$(best <<<"$evloop_all" | awk '{ print $2 }')
+        spin_rps=$(best <<<"$spin_all" | awk '{ print $2 }')
+        [ "$mode" = pipelined ] && label="$label -P 16"
         printf '%-20s %13s %13s %7s %15s %7s\n' "$label" "$redis_rps" "$evloop_rps" "$(ratio "$evloop_rps" "$redis_rps")" \
             "$spin_rps" "$(ratio "$spin_rps" "$redis_rps")"
-    done <<<"$redis_out"
+    done
 done
+
+if [ -n "${SKIP_SHARDS:-}" ]; then
+    exit 0
+fi
 
 echo
 printf '%-20s %22s %20s %7s\n' "best of $ROUNDS, -r 100000" "redis --io-threads 2" "evloop --shards 2" "ratio"
@@ -141,8 +154,8 @@ for mode in plain pipelined; do
     redis_all=""
     shards_all=""
     for _ in $(seq 1 "$ROUNDS"); do
-        redis_all+=$(bench "$REDIS_IO2_PORT" "${extra[@]}")$'\n'
-        shards_all+=$(bench "$EVLOOP_SHARDS_PORT" "${extra[@]}")$'\n'
+        redis_all+=$(bench "$REDIS_IO2_PORT" ping,set,get "$REQUESTS" "${extra[@]}")$'\n'
+        shards_all+=$(bench "$EVLOOP_SHARDS_PORT" ping,set,get "$REQUESTS" "${extra[@]}")$'\n'
     done
     redis_out=$(best <<<"$redis_all")
     shards_out=$(best <<<"$shards_all")

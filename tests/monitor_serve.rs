@@ -49,6 +49,8 @@ fn each_connection_gets_a_json_line_per_interval_with_stats_and_tasks() {
             "io_sources",
             "callbacks_run",
             "blocking_threads",
+            "busy_poll_spins",
+            "busy_poll_hits",
         ] {
             assert!(stats[counter].is_u64(), "{counter} missing: {stats}");
         }

@@ -16,7 +16,6 @@ use std::rc::Rc;
 
 use evloop::net::TcpStream;
 
-use super::busy_poll::BusyPoll;
 use super::commands::{Next, Store};
 use super::outbox::Outbox;
 use super::protocol::{reply, Args, Parser};
@@ -29,7 +28,6 @@ pub const MAX_OUTPUT: usize = 256 * 1024;
 /// What every connection of a shard shares.
 pub struct Shared {
     pub store: Rc<RefCell<Store>>,
-    pub busy: Option<Rc<BusyPoll>>,
     /// `Some` with several shards: routes commands to the keys' owners,
     /// through the shard's outbox.
     pub shard: Option<(evloop::shard::Shard, Rc<Outbox>)>,
@@ -44,7 +42,6 @@ impl Shared {
     pub fn new(store: Rc<RefCell<Store>>) -> Shared {
         Shared {
             store,
-            busy: None,
             shard: None,
             max_output: MAX_OUTPUT,
             output_high_water: Cell::new(0),
@@ -114,9 +111,6 @@ pub async fn serve(stream: TcpStream, shared: Rc<Shared>) -> io::Result<()> {
             return Ok(());
         }
         filled += n;
-        if let Some(busy) = &shared.busy {
-            busy.activity();
-        }
         loop {
             let (used, stop) = {
                 let mut store = shared.store.borrow_mut();

@@ -20,14 +20,14 @@
 //! commands for another shard's keys hop there and back (`routing.rs`).
 //! `--pin` pins shard i to the i-th CPU.
 //!
-//! `--busy-poll-us N` keeps the loop polling for N µs after each request
-//! instead of sleeping in `epoll_wait` (see `busy_poll.rs`): lower latency
-//! for ping-pong clients, at the price of a busy core. Off by default.
+//! `--busy-poll-us N` lets each shard's loop poll for I/O for up to N µs
+//! before sleeping in `epoll_wait` (`evloop::Builder::busy_poll`): lower
+//! latency for ping-pong clients, at the price of CPU while traffic flows.
+//! Off by default.
 
 // The modules' `pub` items are the server's parts, used across modules.
 #![allow(unreachable_pub)]
 
-mod busy_poll;
 mod commands;
 mod connection;
 mod expiry;
@@ -49,7 +49,8 @@ fn main() {
     let mut port = 6380u16;
     let mut shards = 1usize;
     let mut pin = false;
-    let mut options = server::Options::default();
+    let options = server::Options::default();
+    let mut busy_poll = Duration::ZERO;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -64,7 +65,7 @@ fn main() {
             "--pin" => pin = true,
             "--busy-poll-us" => {
                 let us: u64 = args.next().and_then(|n| n.parse().ok()).expect("--busy-poll-us N");
-                options.busy_poll = (us > 0).then(|| Duration::from_micros(us));
+                busy_poll = Duration::from_micros(us);
             }
             other => panic!("unknown argument {other:?} (expected --port P, --shards N, --pin, --busy-poll-us N)"),
         }
@@ -72,7 +73,10 @@ fn main() {
     // Shard 0 binds first (port 0 picks a free port); the others bind the
     // port it got.
     let bound_port = Arc::new(AtomicU16::new(0));
-    shard::Builder::new(shards).pin_to_cores(pin).run(move |me| {
+    let shards = shard::Builder::new(shards)
+        .pin_to_cores(pin)
+        .loop_builder(move || evloop::EventLoop::builder().busy_poll(busy_poll));
+    shards.run(move |me| {
         let (options, bound_port) = (options.clone(), bound_port.clone());
         async move {
             let listener = if me.index() == 0 {

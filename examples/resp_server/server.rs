@@ -3,12 +3,10 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
 use evloop::net::TcpListener;
 use evloop::shard::Shard;
 
-use super::busy_poll::BusyPoll;
 use super::commands::Store;
 use super::connection::{self, Shared};
 use super::expiry;
@@ -18,8 +16,6 @@ use super::routing;
 /// How a shard serves.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// `--busy-poll-us`: keep polling this long after each request.
-    pub busy_poll: Option<Duration>,
     /// The bound on each connection's pending output.
     pub max_output: usize,
 }
@@ -27,7 +23,6 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            busy_poll: None,
             max_output: connection::MAX_OUTPUT,
         }
     }
@@ -40,7 +35,6 @@ pub fn start_shard(shard: Option<Shard>, options: &Options) -> Rc<Shared> {
     let store = Rc::new(RefCell::new(Store::new()));
     routing::install_store(store.clone());
     let mut shared = Shared::new(store.clone());
-    shared.busy = options.busy_poll.map(BusyPoll::start);
     shared.shard = shard.filter(|s| s.count() > 1).map(|s| (s.clone(), Outbox::new(s)));
     shared.max_output = options.max_output;
     let _expiry = evloop::spawn(async move {

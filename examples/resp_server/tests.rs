@@ -275,13 +275,14 @@ async fn read_n(stream: &TcpStream, n: usize) -> Vec<u8> {
 #[test]
 fn over_a_socket_garbage_never_drops_the_connection_or_the_requests_behind_it() {
     within(Duration::from_secs(60), || {
-        evloop::run(async {
-            // With busy polling on and a small output bound: the answers
-            // must not change.
-            let options = server::Options {
-                busy_poll: Some(Duration::from_micros(50)),
-                max_output: 64,
-            };
+        // With busy polling on and a small output bound: the answers must
+        // not change.
+        let lp = evloop::EventLoop::builder()
+            .busy_poll(Duration::from_micros(50))
+            .build()
+            .unwrap();
+        lp.block_on(async {
+            let options = server::Options { max_output: 64 };
             let (addr, _) = start_server(options).await;
             let mut rng = Rng::new(7);
             for round in 0..50 {
@@ -405,10 +406,7 @@ fn answering_stops_at_the_output_bound_and_resumes_where_it_stopped() {
 fn a_client_that_pipelines_big_gets_and_does_not_read_holds_only_a_bounded_output() {
     within(Duration::from_secs(60), || {
         evloop::run(async {
-            let options = server::Options {
-                max_output: 64 * 1024,
-                ..server::Options::default()
-            };
+            let options = server::Options { max_output: 64 * 1024 };
             let (addr, shared) = start_server(options).await;
             let client = TcpStream::connect(addr).await.unwrap();
             let big = vec![b'x'; 1 << 20];

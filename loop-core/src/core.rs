@@ -20,8 +20,10 @@ use std::io;
 use std::panic::Location;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use crate::blocking::{Blocking, BlockingConfig};
+use crate::busy_poll::BusyPoll;
 use crate::monitor::recorder::{Monitor, MonitorConfig};
 use crate::monitor::stats::Counters;
 use crate::reactor::Reactor;
@@ -50,10 +52,17 @@ pub(crate) struct Core {
     /// `Some` only when measuring is on (`monitor/recorder.rs`).
     monitor: Option<Box<Monitor>>,
     stop_requested: Cell<bool>,
+    /// When to spin before sleeping in step 4 (`busy_poll.rs`).
+    busy_poll: BusyPoll,
 }
 
 impl Core {
-    pub(crate) fn new(paused_clock: bool, monitor: &MonitorConfig, blocking: BlockingConfig) -> io::Result<Rc<Core>> {
+    pub(crate) fn new(
+        paused_clock: bool,
+        monitor: &MonitorConfig,
+        blocking: BlockingConfig,
+        busy_poll: Duration,
+    ) -> io::Result<Rc<Core>> {
         let reactor = Reactor::new()?;
         let inbox = Inbox::new(reactor.registry())?;
         let index = inbox.shared().index();
@@ -73,6 +82,7 @@ impl Core {
             counters: Counters::default(),
             monitor,
             stop_requested: Cell::new(false),
+            busy_poll: BusyPoll::new(busy_poll),
         }))
     }
 
@@ -134,6 +144,12 @@ impl Core {
     #[inline]
     pub(crate) fn monitor(&self) -> Option<&Monitor> {
         self.monitor.as_deref()
+    }
+
+    /// The busy-polling policy.
+    #[inline]
+    pub(crate) fn busy_poll(&self) -> &BusyPoll {
+        &self.busy_poll
     }
 
     /// Asks `run_forever` to return after this tick.

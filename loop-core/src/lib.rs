@@ -35,6 +35,7 @@
 //! | `monitor/` | counters, slow polls, the stall watchdog (`watchdog.rs`, `beacon.rs`, `capture.rs`: unsafe), task snapshots, lag, the trace |
 
 mod blocking;
+mod busy_poll;
 mod callback;
 mod cancel;
 mod context;

@@ -19,8 +19,10 @@
 //!    from other threads are seen through the inbox flag). Otherwise it
 //!    sleeps until the next timer deadline — with a timerfd for
 //!    sub-millisecond precision — or until an event or a remote wake
-//!    arrives. With a paused clock, an idle loop instead jumps virtual time
-//!    to the next deadline.
+//!    arrives. With [`Builder::busy_poll`](crate::Builder::busy_poll), it
+//!    may first poll without waiting for a short while (`busy_poll.rs`).
+//!    With a paused clock, an idle loop instead jumps virtual time to the
+//!    next deadline.
 //!
 //! [`TickMode`] says who is turning the loop — `block_on`, `run_forever`,
 //! or the close protocol and host programs — which decides only step 4:
@@ -258,12 +260,17 @@ impl Core {
                 }
             }
         } else {
-            let until_timer = next.map(|at| clock.until(at));
-            let timeout = match (until_timer, limit) {
-                (Some(t), Some(l)) => Some(t.min(l)),
-                (t, l) => t.or(l),
-            };
-            self.poll_io(timeout);
+            // Busy polling, if on, spins a while first (`busy_poll.rs`).
+            let idle_since = self.spin(next, limit);
+            if self.is_idle() {
+                let until_timer = next.map(|at| clock.until(at));
+                let timeout = match (until_timer, limit) {
+                    (Some(t), Some(l)) => Some(t.min(l)),
+                    (t, l) => t.or(l),
+                };
+                self.poll_io(timeout);
+            }
+            self.end_idle(idle_since);
         }
     }
 

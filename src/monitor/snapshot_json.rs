@@ -74,6 +74,8 @@ fn write_counters(out: &mut String, s: &LoopStats) {
         ("io_sources", s.io_sources),
         ("callbacks_run", s.callbacks_run),
         ("blocking_threads", s.blocking_threads),
+        ("busy_poll_spins", s.busy_poll_spins),
+        ("busy_poll_hits", s.busy_poll_hits),
     ];
     out.push('{');
     for (i, (name, value)) in counters.iter().enumerate() {

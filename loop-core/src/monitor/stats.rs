@@ -18,6 +18,8 @@ pub(crate) struct Counters {
     pub(crate) io_events: Cell<u64>,
     pub(crate) timers_fired: Cell<u64>,
     pub(crate) callbacks_run: Cell<u64>,
+    pub(crate) busy_poll_spins: Cell<u64>,
+    pub(crate) busy_poll_hits: Cell<u64>,
 }
 
 /// What a loop has done since it was created.
@@ -66,6 +68,12 @@ pub struct LoopStats {
     pub callbacks_run: u64,
     /// Threads of the blocking pool (`to_thread`) alive now.
     pub blocking_threads: u64,
+    /// Times the loop, about to sleep, busy-polled for I/O first
+    /// ([`Builder::busy_poll`](crate::Builder::busy_poll)).
+    pub busy_poll_spins: u64,
+    /// Busy-poll spins that ended because work arrived: each saved the loop
+    /// a sleep and a wakeup.
+    pub busy_poll_hits: u64,
     /// How long polls and callbacks took (measuring on only).
     pub poll_time: Option<Summary>,
     /// From a task's wake to its poll (measuring on only).
@@ -100,6 +108,8 @@ impl LoopStats {
             io_sources: core.reactor().borrow().source_count() as u64,
             callbacks_run: c.callbacks_run.get(),
             blocking_threads: core.blocking().threads() as u64,
+            busy_poll_spins: c.busy_poll_spins.get(),
+            busy_poll_hits: c.busy_poll_hits.get(),
             poll_time,
             schedule_latency,
             timer_lateness,

@@ -40,6 +40,7 @@ pub struct Builder {
     paused_clock: bool,
     monitor: MonitorConfig,
     blocking: BlockingConfig,
+    busy_poll: Duration,
 }
 
 impl Default for Builder {
@@ -53,6 +54,7 @@ impl Default for Builder {
                 keep_alive: Duration::from_secs(10),
                 shutdown_timeout: Duration::from_secs(300),
             },
+            busy_poll: Duration::ZERO,
         }
     }
 }
@@ -96,6 +98,63 @@ impl Builder {
     /// by hand.
     pub fn paused_clock(mut self, paused: bool) -> Self {
         self.paused_clock = paused;
+        self
+    }
+
+    /// Busy polling: when the loop has nothing to do, poll for I/O without
+    /// waiting for up to `window` before going to sleep in `epoll_wait`
+    /// (`Duration::ZERO`, the default: never).
+    ///
+    /// A loop that sleeps as soon as it is idle pays for a wakeup — an
+    /// interrupt, a context switch, a core leaving its idle state, several
+    /// microseconds — on every request that finds it asleep. A server
+    /// answering a stream of small requests faster than they come is asleep
+    /// for most of them; spinning for a few tens of microseconds catches the
+    /// next one awake. The price is CPU: a spin keeps its core busy for as
+    /// long as it lasts, on behalf of requests that may not come (between
+    /// polls it yields the core to any other thread waiting for it, so on
+    /// a crowded machine it mostly takes time nobody else wanted).
+    ///
+    /// So the spin is adaptive. The loop spins only while idle periods keep
+    /// ending with work arriving within `window` of going idle (an I/O
+    /// event for a task, or a wake or message from another thread): four
+    /// idle periods in a row without that — the spin ran out, a timer
+    /// ended the sleep, or the next request came only after a longer
+    /// sleep — and it stops spinning until work again arrives within
+    /// `window` of the loop going to sleep. A new loop starts not spinning.
+    /// An idle loop therefore costs no CPU: when traffic stops, at most four
+    /// spins are wasted, and timers waking the loop later do not spin.
+    ///
+    /// A spin never runs past the next timer deadline, and ends as soon as
+    /// anything is ready: I/O that woke a task, or a wake, a
+    /// `call_soon_threadsafe` or a `stop` from another thread. Nothing else
+    /// changes: the same tasks run in the same ticks, in the same order. A
+    /// paused clock never spins (virtual time jumps as before).
+    /// [`stats`](crate::monitor::stats) counts the spins and those that
+    /// found work (`busy_poll_spins`, `busy_poll_hits`).
+    ///
+    /// Worth it for latency-bound servers with a core to spare: with a
+    /// 50 µs window, evloop's RESP server example overtakes redis-server
+    /// under `redis-benchmark` (`docs/benchmarks.md`). On a machine with
+    /// more busy threads than cores, a spinning loop takes CPU time its
+    /// neighbours (the clients, among them) could have used.
+    ///
+    /// ```
+    /// # use evloop_core as evloop;
+    /// use std::time::Duration;
+    ///
+    /// let lp = evloop::EventLoop::builder()
+    ///     .busy_poll(Duration::from_micros(50))
+    ///     .build()
+    ///     .unwrap();
+    /// lp.block_on(async {
+    ///     // Idle, with a timer: the loop sleeps, it does not spin.
+    ///     evloop::sleep(Duration::from_millis(5)).await;
+    /// });
+    /// assert_eq!(lp.stats().busy_poll_spins, 0);
+    /// ```
+    pub fn busy_poll(mut self, window: Duration) -> Self {
+        self.busy_poll = window;
         self
     }
 
@@ -202,7 +261,7 @@ impl Builder {
         if monitor.stall_threshold.is_none() && (debug || monitor.on_stall.is_some()) {
             monitor.stall_threshold = Some(DEFAULT_STALL);
         }
-        EventLoop::from_builder(self.paused_clock, &monitor, self.blocking)
+        EventLoop::from_builder(self.paused_clock, &monitor, self.blocking, self.busy_poll)
     }
 }
 
@@ -212,6 +271,7 @@ impl fmt::Debug for Builder {
             .field("paused_clock", &self.paused_clock)
             .field("monitor", &self.monitor)
             .field("blocking", &self.blocking)
+            .field("busy_poll", &self.busy_poll)
             .finish()
     }
 }

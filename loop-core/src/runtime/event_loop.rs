@@ -56,9 +56,10 @@ impl EventLoop {
         paused_clock: bool,
         monitor: &MonitorConfig,
         blocking: BlockingConfig,
+        busy_poll: std::time::Duration,
     ) -> io::Result<EventLoop> {
         Ok(EventLoop {
-            core: Core::new(paused_clock, monitor, blocking)?,
+            core: Core::new(paused_clock, monitor, blocking, busy_poll)?,
             closed: Cell::new(false),
         })
     }
