@@ -616,32 +616,26 @@ unsafe fn take_output_cell<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
 unsafe fn dealloc_cell<F: Future>(ptr: NonNull<Header>) {
     let cell = ptr.cast::<TaskCell<F>>();
     let raw = cell.as_ptr();
-    // Called once, by the last `TaskRef`: the cell is initialised and nobody
-    // else can reach it. It is dropped in place (the future, if still there,
-    // never moves), then its block goes back to the cell cache it came from
-    // in `allocate`, with the same layout. A panicking destructor must not
-    // abort a loop that is already unwinding, nor leak the block: catch it,
-    // report it, free the block. The header and the stage are dropped one
-    // after the other, each caught on its own, so a panic in one still drops
-    // the other. A stage whose output was taken (the common end) holds
-    // nothing: skipping its drop glue, an out-of-line call, saves about 14
-    // instructions a task (`benches/count_instructions.sh`, spawn_many).
-    // SAFETY: as above; the header is dropped exactly once, here.
-    let header = catch_unwind(AssertUnwindSafe(|| unsafe {
-        std::ptr::drop_in_place(std::ptr::addr_of_mut!((*raw).header))
-    }));
-    // SAFETY: as above; the stage is read to see whether it holds anything,
-    // then dropped exactly once, here.
-    let stage = catch_unwind(AssertUnwindSafe(|| unsafe {
-        if !matches!(*(*raw).stage.get(), Stage::Consumed) {
-            std::ptr::drop_in_place((*raw).stage.get());
+    // A panicking destructor must not abort a loop that is already
+    // unwinding, nor leak the block: catch it, report it, free the block. A
+    // stage whose output was taken (the common end) holds nothing: skipping
+    // its drop glue, an out-of-line call, saves about 14 instructions a task
+    // (`benches/count_instructions.sh`, spawn_many).
+    // SAFETY: called once, by the last `TaskRef`: the cell is initialised and
+    // nobody else can reach it. It is dropped in place (the future, if still
+    // there, never moves) — the header alone when the stage is `Consumed`,
+    // which has nothing to drop — then its block goes back to the cell cache
+    // it came from in `allocate`, with the same layout.
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
+        if matches!(*(*raw).stage.get(), Stage::Consumed) {
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*raw).header));
+        } else {
+            std::ptr::drop_in_place(raw);
         }
     }));
-    for dropped in [header, stage] {
-        if let Err(payload) = dropped {
-            drop_quietly(payload);
-            eprintln!("evloop: a task's output or name panicked while being dropped; the panic was discarded");
-        }
+    if let Err(payload) = dropped {
+        drop_quietly(payload);
+        eprintln!("evloop: a task's output or name panicked while being dropped; the panic was discarded");
     }
     let layout = Layout::new::<TaskCell<F>>();
     // The block goes to the cache of whichever loop runs on this thread now
