@@ -383,3 +383,59 @@ fn current_task_inside_the_main_future_is_named_main() {
         assert_eq!(me.name(), "main");
     });
 }
+
+/// `yield_now` has a fast path for the task being polled with its own
+/// waker; polled with any other waker it must wake that waker instead, and
+/// a task that yields and is woken in the same poll runs once more, not
+/// twice.
+#[test]
+fn yield_now_wakes_a_foreign_waker_and_never_queues_a_task_twice() {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    struct Counting(AtomicU32);
+    impl Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    evloop::run(async {
+        // A foreign waker, inside a task: the fast path must not take it.
+        let counting = Arc::new(Counting(AtomicU32::new(0)));
+        let waker = Waker::from(counting.clone());
+        let mut yielding = std::pin::pin!(evloop::yield_now());
+        assert!(yielding.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+        assert_eq!(counting.0.load(Ordering::Relaxed), 1, "the foreign waker was woken");
+
+        // Yield and wake yourself in the same poll: queued once, so polled
+        // once more — not twice — before anyone wakes it again.
+        let polls = std::rc::Rc::new(std::cell::Cell::new(0));
+        let parked = std::rc::Rc::new(std::cell::RefCell::new(None::<Waker>));
+        let (p, w) = (polls.clone(), parked.clone());
+        let task = evloop::spawn(std::future::poll_fn(move |cx| {
+            p.set(p.get() + 1);
+            match p.get() {
+                1 => {
+                    let mut y = std::pin::pin!(evloop::yield_now());
+                    let _ = y.as_mut().poll(cx);
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                }
+                2 => {
+                    *w.borrow_mut() = Some(cx.waker().clone());
+                    std::task::Poll::Pending
+                }
+                _ => std::task::Poll::Ready(()),
+            }
+        }));
+        for _ in 0..4 {
+            evloop::yield_now().await;
+        }
+        assert_eq!(polls.get(), 2, "queued twice by one poll");
+        parked.borrow_mut().take().expect("parked").wake();
+        task.await.unwrap();
+        assert_eq!(polls.get(), 3);
+    });
+}

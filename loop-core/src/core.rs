@@ -228,6 +228,41 @@ impl Core {
         self.counters.wakes_local.set(self.counters.wakes_local.get() + 1);
     }
 
+    /// `yield_now`'s fast path: if `waker` is the waker of the task being
+    /// polled, the scheduler queues that task again when the poll returns
+    /// (it holds the task already: no lookup, no reference count) and this
+    /// returns true; otherwise the caller wakes `waker` as usual.
+    #[inline]
+    pub(crate) fn yield_current(&self, waker: &std::task::Waker) -> bool {
+        let Some((slot, generation)) = self.tasks.current_slot() else {
+            return false;
+        };
+        let own = TaskAddress {
+            loop_index: self.index,
+            slot,
+            generation,
+        };
+        if !own.is_waker(waker) {
+            return false;
+        }
+        self.tasks.request_requeue();
+        true
+    }
+
+    /// Queues `task` again after its poll (see [`Core::yield_current`]),
+    /// unless something woke it during the poll and queued it already.
+    #[inline]
+    pub(crate) fn requeue(&self, task: TaskRef) {
+        if !task.mark_scheduled() {
+            return;
+        }
+        if let Some(m) = self.monitor.as_deref().filter(|m| m.stamps_wakes()) {
+            m.woken(&task);
+        }
+        self.run_queue.push_back(Runnable::Task(task));
+        self.counters.wakes_local.set(self.counters.wakes_local.get() + 1);
+    }
+
     /// Takes the task at `address` out of the slab, if it is still there
     /// (the generation tells it from a later task in the same slot).
     pub(crate) fn end_task(&self, address: TaskAddress) {

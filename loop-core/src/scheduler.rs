@@ -200,8 +200,11 @@ impl Core {
             }
         };
         tasks.set_current(None);
+        let requeue = tasks.take_requeue();
         if done {
             tasks.finish(task);
+        } else if requeue {
+            self.requeue(task);
         }
     }
 

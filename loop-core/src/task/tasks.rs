@@ -43,6 +43,9 @@ pub(crate) struct Tasks {
     cells: CellCache,
     /// (slot, generation) of the task being polled.
     current: Cell<Option<(u32, u32)>>,
+    /// The task being polled asked to run again (`yield_now`, see
+    /// [`Tasks::request_requeue`]).
+    requeue_current: Cell<bool>,
     refusing: Cell<bool>,
     /// Tasks spawned while refusing, waiting for their futures to be dropped.
     refused: RefCell<Vec<TaskRef>>,
@@ -54,6 +57,7 @@ impl Tasks {
             slab: UnsafeCell::new(TaskSlab::new()),
             cells: CellCache::new(),
             current: Cell::new(None),
+            requeue_current: Cell::new(false),
             refusing: Cell::new(false),
             refused: RefCell::new(Vec::new()),
         }
@@ -131,6 +135,20 @@ impl Tasks {
     #[inline]
     pub(crate) fn set_current(&self, current: Option<(u32, u32)>) {
         self.current.set(current);
+    }
+
+    /// The task being polled asks to be queued again when its poll returns
+    /// `Pending` — what waking its own waker would do, without the lookup:
+    /// the scheduler still holds the task (`yield_now`'s fast path).
+    #[inline]
+    pub(crate) fn request_requeue(&self) {
+        self.requeue_current.set(true);
+    }
+
+    /// Whether the poll that just ended asked to be queued again; clears it.
+    #[inline]
+    pub(crate) fn take_requeue(&self) -> bool {
+        self.requeue_current.replace(false)
     }
 
     /// The task being polled, if any: O(1).

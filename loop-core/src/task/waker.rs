@@ -34,6 +34,12 @@ impl TaskAddress {
         unsafe { Waker::from_raw(raw(self.pack())) }
     }
 
+    /// Whether `waker` is the waker of the task at this address.
+    #[inline]
+    pub(crate) fn is_waker(self, waker: &Waker) -> bool {
+        waker.data().addr() == self.pack() && waker.vtable() == &VTABLE
+    }
+
     /// The address `waker` names, if it is an evloop task waker.
     #[cfg(test)]
     pub(crate) fn of(waker: &Waker) -> Option<TaskAddress> {
