@@ -15,16 +15,12 @@
 //! `benches/scheduling.rs`; `timeout` and `sleep` (evloop and tokio only,
 //! since the reference loop has no timers) those of `benches/timers.rs`.
 
-use std::cell::RefCell;
 use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures::FutureExt;
 
-use evloop_benches::reference;
+use evloop_benches::{reference, slot, SlotTx};
 
 /// What a workload needs of a runtime.
 trait Runtime {
@@ -86,37 +82,6 @@ impl Runtime for AsyncExecutor {
     }
     fn yield_now() -> impl Future<Output = ()> {
         futures_lite::future::yield_now()
-    }
-}
-
-/// A one-shot slot on `std::task::Waker` alone, the same for every runtime.
-fn slot<T>() -> (SlotTx<T>, SlotRx<T>) {
-    let s = Rc::new(RefCell::new((None, None)));
-    (SlotTx(s.clone()), SlotRx(s))
-}
-type Shared<T> = Rc<RefCell<(Option<T>, Option<Waker>)>>;
-struct SlotTx<T>(Shared<T>);
-struct SlotRx<T>(Shared<T>);
-impl<T> SlotTx<T> {
-    fn send(self, v: T) {
-        let mut s = self.0.borrow_mut();
-        s.0 = Some(v);
-        if let Some(w) = s.1.take() {
-            w.wake();
-        }
-    }
-}
-impl<T> Future for SlotRx<T> {
-    type Output = T;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut s = self.0.borrow_mut();
-        match s.0.take() {
-            Some(v) => Poll::Ready(v),
-            None => {
-                s.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
     }
 }
 
@@ -201,43 +166,47 @@ fn ping_pong<R: Runtime>(rt: &R) -> u64 {
     (PAIRS * ROUND_TRIPS) as u64
 }
 
-/// 1,000 tasks × 100 `timeout(10 s, yield)`. One operation: a timer armed
-/// and disarmed around a yield.
-fn timeout_evloop(rt: &Evloop) -> u64 {
-    rt.block_on(async {
-        let tasks: Vec<_> = (0..1_000)
-            .map(|_| {
-                evloop::spawn(async {
-                    for _ in 0..100 {
-                        evloop::timeout(Duration::from_secs(10), evloop::yield_now())
-                            .await
-                            .unwrap();
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
-    });
-    100_000
+/// What the timer workloads need besides [`Runtime`] (the reference loop
+/// has no timers).
+trait Timers: Runtime {
+    fn sleep(d: Duration) -> impl Future<Output = ()> + 'static;
+    /// `Some` if `f` finished within `d`.
+    fn timeout<F: Future>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>>;
 }
 
-fn timeout_tokio(rt: &Tokio) -> u64 {
+impl Timers for Evloop {
+    fn sleep(d: Duration) -> impl Future<Output = ()> + 'static {
+        evloop::sleep(d)
+    }
+    fn timeout<F: Future>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> {
+        evloop::timeout(d, f).map(Result::ok)
+    }
+}
+
+impl Timers for Tokio {
+    fn sleep(d: Duration) -> impl Future<Output = ()> + 'static {
+        tokio::time::sleep(d)
+    }
+    fn timeout<F: Future>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> {
+        tokio::time::timeout(d, f).map(Result::ok)
+    }
+}
+
+/// 1,000 tasks × 100 `timeout(10 s, yield)`. One operation: a timer armed
+/// and disarmed around a yield.
+fn timeout<R: Timers>(rt: &R) -> u64 {
     rt.block_on(async {
         let tasks: Vec<_> = (0..1_000)
             .map(|_| {
-                tokio::task::spawn_local(async {
+                R::spawn(async {
                     for _ in 0..100 {
-                        tokio::time::timeout(Duration::from_secs(10), tokio::task::yield_now())
-                            .await
-                            .unwrap();
+                        R::timeout(Duration::from_secs(10), R::yield_now()).await.unwrap();
                     }
                 })
             })
             .collect();
         for t in tasks {
-            t.await.unwrap();
+            t.await;
         }
     });
     100_000
@@ -245,25 +214,13 @@ fn timeout_tokio(rt: &Tokio) -> u64 {
 
 /// 100,000 tasks each sleeping (i % 1000) × 10 µs. One operation: a spawn,
 /// a timer armed and fired, the join.
-fn sleep_evloop(rt: &Evloop) -> u64 {
+fn sleep<R: Timers>(rt: &R) -> u64 {
     rt.block_on(async {
         let tasks: Vec<_> = (0..100_000)
-            .map(|i| evloop::spawn(evloop::sleep(Duration::from_micros((i % 1000) * 10))))
+            .map(|i| R::spawn(R::sleep(Duration::from_micros((i % 1000) * 10))))
             .collect();
         for t in tasks {
-            t.await.unwrap();
-        }
-    });
-    100_000
-}
-
-fn sleep_tokio(rt: &Tokio) -> u64 {
-    rt.block_on(async {
-        let tasks: Vec<_> = (0..100_000)
-            .map(|i| tokio::task::spawn_local(tokio::time::sleep(Duration::from_micros((i % 1000) * 10))))
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
+            t.await;
         }
     });
     100_000
@@ -315,6 +272,15 @@ fn scheduling<R: Runtime>(workload: &str, rt: &R) -> bool {
     true
 }
 
+fn with_timers<R: Timers>(workload: &str, rt: &R) -> bool {
+    match workload {
+        "timeout" => run_twice(&|| timeout(rt)),
+        "sleep" => run_twice(&|| sleep(rt)),
+        w => return scheduling(w, rt),
+    }
+    true
+}
+
 fn main() {
     // `cargo bench` appends `--bench`; ignore flags.
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
@@ -323,34 +289,8 @@ fn main() {
         std::process::exit(2);
     };
     let known = match runtime.as_str() {
-        "evloop" => {
-            let rt = Evloop(evloop::EventLoop::new().expect("an event loop"));
-            match workload.as_str() {
-                "timeout" => {
-                    run_twice(&|| timeout_evloop(&rt));
-                    true
-                }
-                "sleep" => {
-                    run_twice(&|| sleep_evloop(&rt));
-                    true
-                }
-                w => scheduling(w, &rt),
-            }
-        }
-        "tokio" => {
-            let rt = Tokio(evloop_benches::tokio_rt());
-            match workload.as_str() {
-                "timeout" => {
-                    run_twice(&|| timeout_tokio(&rt));
-                    true
-                }
-                "sleep" => {
-                    run_twice(&|| sleep_tokio(&rt));
-                    true
-                }
-                w => scheduling(w, &rt),
-            }
-        }
+        "evloop" => with_timers(workload, &Evloop(evloop::EventLoop::new().expect("an event loop"))),
+        "tokio" => with_timers(workload, &Tokio(evloop_benches::tokio_rt())),
         "reference" => scheduling(workload, &Reference),
         "async_executor" => scheduling(workload, &AsyncExecutor),
         _ => false,

@@ -3,19 +3,13 @@
 //!
 //! `cargo bench -p evloop-benches --bench scheduling`
 
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-
 use async_executor::LocalExecutor;
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 use futures_lite::future::block_on;
 
-use evloop_benches::{tokio_local, tokio_rt, yield_once};
+use evloop_benches::{slot, tokio_local, tokio_rt, yield_once, SlotTx};
 
 const SPAWN_MANY: usize = 100_000;
 const YIELD_TASKS: usize = 1_000;
@@ -194,38 +188,6 @@ fn yield_many(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-/// A single-slot channel on `std::task::Waker` alone, for runtimes without
-/// their own (futures' LocalPool) and for evloop until `evloop::sync` has one.
-fn slot<T>() -> (SlotTx<T>, SlotRx<T>) {
-    let s = Rc::new(RefCell::new((None, None)));
-    (SlotTx(s.clone()), SlotRx(s))
-}
-type Shared<T> = Rc<RefCell<(Option<T>, Option<Waker>)>>;
-struct SlotTx<T>(Shared<T>);
-struct SlotRx<T>(Shared<T>);
-impl<T> SlotTx<T> {
-    fn send(self, v: T) {
-        let mut s = self.0.borrow_mut();
-        s.0 = Some(v);
-        if let Some(w) = s.1.take() {
-            w.wake();
-        }
-    }
-}
-impl<T> Future for SlotRx<T> {
-    type Output = T;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut s = self.0.borrow_mut();
-        match s.0.take() {
-            Some(v) => Poll::Ready(v),
-            None => {
-                s.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
 }
 
 fn chained_spawn(c: &mut Criterion) {

@@ -68,3 +68,56 @@ impl Future for YieldOnce {
         Poll::Pending
     }
 }
+
+/// A one-shot slot on `std::task::Waker` alone, the same for every runtime
+/// (futures' LocalPool has no channel of its own), so that `chained_spawn`
+/// and `ping_pong` measure the runtimes and not their channels.
+pub fn slot<T>() -> (SlotTx<T>, SlotRx<T>) {
+    let shared = std::rc::Rc::new(std::cell::RefCell::new((None, None)));
+    (SlotTx(shared.clone()), SlotRx(shared))
+}
+
+type Shared<T> = std::rc::Rc<std::cell::RefCell<(Option<T>, Option<std::task::Waker>)>>;
+
+/// The sending half of [`slot`].
+pub struct SlotTx<T>(Shared<T>);
+
+/// The receiving half of [`slot`]: a future of the value.
+pub struct SlotRx<T>(Shared<T>);
+
+impl<T> std::fmt::Debug for SlotTx<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SlotTx")
+    }
+}
+
+impl<T> std::fmt::Debug for SlotRx<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SlotRx")
+    }
+}
+
+impl<T> SlotTx<T> {
+    /// Stores `v` and wakes the receiver.
+    pub fn send(self, v: T) {
+        let mut s = self.0.borrow_mut();
+        s.0 = Some(v);
+        if let Some(w) = s.1.take() {
+            w.wake();
+        }
+    }
+}
+
+impl<T> Future for SlotRx<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut s = self.0.borrow_mut();
+        match s.0.take() {
+            Some(v) => Poll::Ready(v),
+            None => {
+                s.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
