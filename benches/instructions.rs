@@ -72,13 +72,38 @@ thread_local! {
     static EXECUTOR: &'static async_executor::LocalExecutor<'static> =
         Box::leak(Box::new(async_executor::LocalExecutor::new()));
 }
+/// async-executor's `Task` cancels its task when dropped; evloop's and
+/// tokio's detach it. This handle detaches, so every runtime runs the same
+/// program (`chained_spawn` drops its handles).
+struct Detaching<T>(Option<async_executor::Task<T>>);
+
+impl<T> Future for Detaching<T> {
+    type Output = T;
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<T> {
+        let task = self.0.as_mut().expect("polled after completion");
+        let out = std::pin::Pin::new(task).poll(cx);
+        if out.is_ready() {
+            self.0 = None;
+        }
+        out
+    }
+}
+
+impl<T> Drop for Detaching<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.detach();
+        }
+    }
+}
+
 struct AsyncExecutor;
 impl Runtime for AsyncExecutor {
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         futures_lite::future::block_on(EXECUTOR.with(|ex| *ex).run(f))
     }
     fn spawn<F: Future + 'static>(f: F) -> impl Future<Output = F::Output> {
-        EXECUTOR.with(|ex| ex.spawn(f))
+        Detaching(Some(EXECUTOR.with(|ex| ex.spawn(f))))
     }
     fn yield_now() -> impl Future<Output = ()> {
         futures_lite::future::yield_now()

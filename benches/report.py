@@ -125,6 +125,16 @@ def python_markdown(data):
     return "\n".join(out)
 
 
+# The issues' targets: evloop's time at most this share of the best peer's.
+SCHEDULING_TARGET = 0.4
+OTHER_TARGET = 0.5
+
+
+def target_of(group):
+    scheduling = ("spawn_many", "yield_many", "chained_spawn", "ping_pong")
+    return SCHEDULING_TARGET if group in scheduling else OTHER_TARGET
+
+
 def svg(path):
     data = [r for groups in SUITES.values() for r in rows(groups)]
     width, bar_h, gap, left, top = 860, 20, 7, 300, 44
@@ -134,9 +144,9 @@ def svg(path):
              f'font-family="sans-serif" font-size="12">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
              f'<text x="10" y="18" font-weight="bold">evloop time / best peer time, one run (lower is better)</text>',
-             f'<text x="10" y="34" fill="#555">green: at or under the 0.5 target; orange: over 0.5, '
-             f'still faster than every peer</text>']
-    for x_ratio, label in ((0.5, "0.5 target"), (1.0, "1.0 = best peer")):
+             f'<text x="10" y="34" fill="#555">green: at or under its target (0.4 for the four scheduling '
+             f'workloads, 0.5 for the rest); orange: over it, still faster than every peer</text>']
+    for x_ratio, label in ((0.4, "0.4"), (0.5, "0.5"), (1.0, "1.0 = best peer")):
         x = left + x_ratio * scale
         parts.append(f'<line x1="{x}" y1="{top - 4}" x2="{x}" y2="{height - 30}" stroke="#999" '
                      f'stroke-dasharray="4 3"/>')
@@ -144,7 +154,7 @@ def svg(path):
     for i, (group, name, _, best, _, ratio, _) in enumerate(data):
         y = top + i * (bar_h + gap)
         w = min(ratio, 1.6) * scale
-        color = "#2a7" if ratio <= 0.5 else ("#e90" if ratio < 1 else "#d33")
+        color = "#2a7" if ratio <= target_of(group) else ("#e90" if ratio < 1 else "#d33")
         label = group if name == "evloop" else f"{group} ({name.removeprefix('evloop_')})"
         parts.append(f'<text x="{left - 8}" y="{y + bar_h * 0.72}" text-anchor="end">{label}</text>')
         parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>')
