@@ -211,6 +211,12 @@ impl Builder {
     ///         .await
     ///         .unwrap();
     /// });
+    /// # // On a crowded machine the report (a stack to symbolise) can land
+    /// # // just after `block_on` returns: give it a moment.
+    /// # for _ in 0..200 {
+    /// #     if !stalls.lock().unwrap().is_empty() { break }
+    /// #     std::thread::sleep(Duration::from_millis(10));
+    /// # }
     /// assert_eq!(*stalls.lock().unwrap(), ["stuck"]);
     /// ```
     pub fn stall_threshold(mut self, threshold: Duration) -> Self {
