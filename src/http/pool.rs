@@ -132,32 +132,18 @@ impl Pool {
         &self.inner.config
     }
 
-    /// The newest ready connection to `host`, if any. Closes the expired
-    /// and drops the closed ones it passes.
+    /// The newest ready connection to `host`, if any, after tidying the
+    /// host's connections as `checkin` and the sweeper do (`tidy`).
     pub(crate) fn checkout(&self, host: &str) -> Option<Conn> {
         let now = crate::time();
-        let idle_timeout = self.inner.config.idle_timeout;
-        let mut dead = Vec::new();
-        let mut found = None;
-        {
+        let (dead, found) = {
             let mut hosts = self.inner.hosts.borrow_mut();
             let entries = hosts.get_mut(host)?;
-            let mut i = entries.len();
-            while i > 0 {
-                i -= 1;
-                let entry = &mut entries[i];
-                if entry.conn.is_closed() {
-                    dead.push(entries.remove(i));
-                } else if !entry.conn.sender.is_ready() {
-                    entry.since = now; // busy
-                } else if now.saturating_duration_since(entry.since) >= idle_timeout {
-                    dead.push(entries.remove(i));
-                } else {
-                    found = Some(entries.remove(i).conn);
-                    break;
-                }
-            }
-        }
+            let dead = tidy(entries, now, &self.inner.config);
+            // What is left is busy or ready; the newest ready one is last.
+            let newest = entries.iter().rposition(|e| e.conn.sender.is_ready());
+            (dead, newest.map(|i| entries.remove(i).conn))
+        };
         // Closed with no borrow held: cancelling may drop a driver here.
         dead.into_iter().for_each(|e| e.conn.close());
         found
