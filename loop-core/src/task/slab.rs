@@ -28,13 +28,20 @@
 
 use super::address::{next_generation, TaskAddress, MAX_SLOT};
 use super::raw::TaskRef;
-
-/// Below this many entries the slab never shrinks.
-const SHRINK_MIN_ENTRIES: usize = 4096;
+use crate::trim;
 
 struct Entry {
     task: Option<TaskRef>,
     generation: u32,
+}
+
+impl trim::StoreEntry for Entry {
+    fn is_free(&self) -> bool {
+        self.task.is_none()
+    }
+    fn generation(&self) -> u32 {
+        self.generation
+    }
 }
 
 /// A generational slab of live tasks.
@@ -128,20 +135,10 @@ impl TaskSlab {
     /// the most tasks alive at once since the last call (module doc).
     #[cold]
     pub(crate) fn trim(&mut self) {
-        let peak = std::mem::replace(&mut self.peak, self.len);
-        if self.entries.len() < SHRINK_MIN_ENTRIES || peak.max(self.len) * 4 > self.entries.len() {
-            return;
+        let peak = std::mem::replace(&mut self.peak, self.len).max(self.len);
+        if let Some(cut) = trim::shrink_store(&mut self.entries, &mut self.free, peak) {
+            self.fresh_generation = self.fresh_generation.max(cut);
         }
-        while self.entries.last().is_some_and(|e| e.task.is_none()) {
-            let gone = self.entries.pop().expect("checked just above");
-            self.fresh_generation = self.fresh_generation.max(gone.generation);
-        }
-        let end = self.entries.len() as u32;
-        self.free.retain(|&slot| slot < end);
-        // Lowest slots last, so they are popped first.
-        self.free.sort_unstable_by(|a, b| b.cmp(a));
-        self.entries.shrink_to(self.entries.len() * 2);
-        self.free.shrink_to(self.free.len() * 2);
     }
 
     /// The live task named by (slot, generation), if any.
@@ -244,7 +241,7 @@ mod tests {
         }
         slab.trim();
         assert!(
-            slab.capacity() < SHRINK_MIN_ENTRIES,
+            slab.capacity() < trim::SHRINK_MIN_ENTRIES,
             "still {} entries",
             slab.capacity()
         );

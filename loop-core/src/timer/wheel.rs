@@ -36,17 +36,26 @@
 //! read costs about as much as the rest of a timeout). A staged timer can
 //! be removed like any other; it is never due before it is settled.
 
+use crate::trim;
+
 const LEVELS: usize = 10;
 /// Bits of a deadline each level resolves: 64 slots per level.
 const LEVEL_BITS: u32 = 6;
 const SLOTS: usize = 1 << LEVEL_BITS;
 /// Deadlines are clamped to this (about 36,000 years of microseconds).
 pub(crate) const MAX_DEADLINE: u64 = (1 << (LEVEL_BITS as usize * LEVELS)) - 1;
-/// Below this many nodes the store never shrinks.
-const SHRINK_MIN_NODES: usize = 4096;
 const NIL: u32 = u32::MAX;
 /// `Node::level` of a staged timer (module doc): on no level yet.
 const STAGED: u8 = u8::MAX;
+
+impl<T> trim::StoreEntry for Node<T> {
+    fn is_free(&self) -> bool {
+        self.payload.is_none()
+    }
+    fn generation(&self) -> u32 {
+        self.generation
+    }
+}
 
 /// Names one armed timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -400,20 +409,11 @@ impl<T> Wheel<T> {
     /// the most timers armed at once since the last call (module doc).
     #[cold]
     pub(crate) fn trim(&mut self) {
-        let peak = std::mem::replace(&mut self.peak, self.len);
-        if self.nodes.len() < SHRINK_MIN_NODES || peak.max(self.len) * 4 > self.nodes.len() {
-            return;
+        let peak = std::mem::replace(&mut self.peak, self.len).max(self.len);
+        if let Some(cut) = trim::shrink_store(&mut self.nodes, &mut self.free, peak) {
+            self.fresh_generation = self.fresh_generation.max(cut);
+            self.unused_from = self.unused_from.min(self.nodes.len() as u32);
         }
-        while self.nodes.last().is_some_and(|n| n.payload.is_none()) {
-            let gone = self.nodes.pop().expect("checked just above");
-            self.fresh_generation = self.fresh_generation.max(gone.generation);
-        }
-        let end = self.nodes.len() as u32;
-        self.unused_from = self.unused_from.min(end);
-        self.free.retain(|&i| i < end);
-        self.free.sort_unstable_by(|a, b| b.cmp(a));
-        self.nodes.shrink_to(self.nodes.len() * 2);
-        self.free.shrink_to(self.free.len() * 2);
     }
 
     /// Disarms every timer, returning the payloads (used at loop close).
@@ -578,7 +578,7 @@ mod tests {
             w.remove(k);
         }
         w.trim();
-        assert!(w.capacity() < SHRINK_MIN_NODES, "still {} nodes", w.capacity());
+        assert!(w.capacity() < trim::SHRINK_MIN_ENTRIES, "still {} nodes", w.capacity());
         // New timers in cut nodes do not answer to the old keys.
         let fresh: Vec<TimerKey> = (0..100u64).map(|i| w.insert(3_000_000 + i, i)).collect();
         for k in &keys[..100] {
