@@ -105,52 +105,62 @@ fn hyper_util_rounds(rt: &tokio::runtime::Runtime, client: &TokioClient, uri: &h
     })
 }
 
+/// The server, and both clients pointed at it.
+struct Clients {
+    lp: evloop::EventLoop,
+    evloop_client: evloop::http::Client,
+    evloop_url: Rc<str>,
+    rt: tokio::runtime::Runtime,
+    tokio_client: TokioClient,
+    uri: hyper::Uri,
+}
+
+impl Clients {
+    fn start() -> Clients {
+        let url = format!("http://{}/", start_server());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // evloop's client sets TCP_NODELAY on its connections; so does this one.
+        let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        connector.set_nodelay(true);
+        Clients {
+            lp: evloop::EventLoop::new().unwrap(),
+            evloop_client: evloop::http::Client::new(),
+            evloop_url: url.as_str().into(),
+            rt,
+            tokio_client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(connector),
+            uri: url.parse().unwrap(),
+        }
+    }
+
+    fn evloop(&self, iters: u64) -> Duration {
+        evloop_rounds(&self.lp, &self.evloop_client, &self.evloop_url, iters)
+    }
+
+    fn hyper_util(&self, iters: u64) -> Duration {
+        hyper_util_rounds(&self.rt, &self.tokio_client, &self.uri, iters)
+    }
+}
+
 fn http_client(c: &mut Criterion) {
-    let addr = start_server();
-    let url = format!("http://{addr}/");
-
-    let lp = evloop::EventLoop::new().unwrap();
-    let evloop_client = evloop::http::Client::new();
-    let evloop_url: Rc<str> = url.as_str().into();
-
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    // evloop's client sets TCP_NODELAY on its connections; so does this one.
-    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    connector.set_nodelay(true);
-    let tokio_client: TokioClient =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
-    let uri: hyper::Uri = url.parse().unwrap();
+    let clients = Clients::start();
 
     let mut group = c.benchmark_group("http_client_10k_get_50_in_flight");
     group.throughput(Throughput::Elements(REQUESTS as u64));
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(10));
-    group.bench_function("evloop", |b| {
-        b.iter_custom(|iters| evloop_rounds(&lp, &evloop_client, &evloop_url, iters))
-    });
+    group.bench_function("evloop", |b| b.iter_custom(|iters| clients.evloop(iters)));
     eprintln!("evloop: {} connection(s) opened", ACCEPTED.swap(0, Ordering::Relaxed));
-    group.bench_function("hyper_util_tokio", |b| {
-        b.iter_custom(|iters| hyper_util_rounds(&rt, &tokio_client, &uri, iters))
-    });
+    group.bench_function("hyper_util_tokio", |b| b.iter_custom(|iters| clients.hyper_util(iters)));
     eprintln!(
         "hyper_util_tokio: {} connection(s) opened",
         ACCEPTED.swap(0, Ordering::Relaxed)
     );
     group.finish();
-}
-
-/// CPU time this thread has used (user + system).
-fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant
-    // the platform defines.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// `HTTP_CLIENT_AB=N`: instead of criterion, N rounds alternating the two
@@ -160,26 +170,13 @@ fn thread_cpu_time() -> Duration {
 /// after the other on a machine whose load changes; the CPU time per
 /// request hardly depends on that load at all.
 fn alternating(rounds: usize) {
-    let addr = start_server();
-    let url = format!("http://{addr}/");
-    let lp = evloop::EventLoop::new().unwrap();
-    let evloop_client = evloop::http::Client::new();
-    let evloop_url: Rc<str> = url.as_str().into();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    connector.set_nodelay(true);
-    let tokio_client: TokioClient =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
-    let uri: hyper::Uri = url.parse().unwrap();
+    let clients = Clients::start();
 
     /// (requests per second, client CPU µs per request) of one run.
     fn measure(run: impl FnOnce() -> Duration) -> (f64, f64) {
-        let cpu = thread_cpu_time();
+        let cpu = evloop_benches::thread_cpu_time();
         let wall = run();
-        let cpu = thread_cpu_time() - cpu;
+        let cpu = evloop_benches::thread_cpu_time() - cpu;
         (
             REQUESTS as f64 / wall.as_secs_f64(),
             cpu.as_secs_f64() * 1e6 / REQUESTS as f64,
@@ -189,11 +186,11 @@ fn alternating(rounds: usize) {
     for round in 0..rounds {
         // Who goes first alternates too.
         let (a, b) = if round % 2 == 0 {
-            let a = measure(|| evloop_rounds(&lp, &evloop_client, &evloop_url, 1));
-            (a, measure(|| hyper_util_rounds(&rt, &tokio_client, &uri, 1)))
+            let a = measure(|| clients.evloop(1));
+            (a, measure(|| clients.hyper_util(1)))
         } else {
-            let b = measure(|| hyper_util_rounds(&rt, &tokio_client, &uri, 1));
-            (measure(|| evloop_rounds(&lp, &evloop_client, &evloop_url, 1)), b)
+            let b = measure(|| clients.hyper_util(1));
+            (measure(|| clients.evloop(1)), b)
         };
         println!(
             "round {round}: evloop {:.0} req/s ({:.1} µs CPU/req), hyper-util {:.0} req/s ({:.1} µs CPU/req)",

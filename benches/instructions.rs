@@ -268,22 +268,14 @@ fn run_twice(run: &dyn Fn() -> u64) {
     if let Some(n) = std::env::var("TIME_RUNS").ok().and_then(|n| n.parse::<u32>().ok()) {
         let best = (0..n)
             .map(|_| {
-                let start = thread_cpu_time();
+                let start = evloop_benches::thread_cpu_time();
                 run();
-                thread_cpu_time() - start
+                evloop_benches::thread_cpu_time() - start
             })
             .min()
             .unwrap_or_default();
         println!("least CPU time of {n}: {best:?}");
     }
-}
-
-fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 fn scheduling<R: Runtime>(workload: &str, rt: &R) -> bool {
