@@ -39,21 +39,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use evloop::{spawn, task_group, yield_now, BoxError, ErrorGroup, Task, TaskGroup};
-use evloop_test_support::panic_message;
+use evloop_test_support::{panic_message, OnDrop};
 use futures::FutureExt;
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
-}
-
-/// Runs `f` when dropped: the translation of `except CancelledError:` /
-/// `finally:` blocks that only record that they ran.
-struct OnDrop<F: FnMut()>(F);
-
-impl<F: FnMut()> Drop for OnDrop<F> {
-    fn drop(&mut self) {
-        (self.0)()
-    }
 }
 
 fn counter() -> Rc<Cell<usize>> {

@@ -41,18 +41,10 @@ use std::time::Duration;
 
 use evloop::sync::oneshot;
 use evloop::{spawn, time, yield_now, ReturnWhen};
+use evloop_test_support::OnDrop;
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
-}
-
-/// Runs `f` when dropped.
-struct OnDrop<F: FnMut()>(F);
-
-impl<F: FnMut()> Drop for OnDrop<F> {
-    fn drop(&mut self) {
-        (self.0)()
-    }
 }
 
 #[evloop::test]

@@ -33,6 +33,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use evloop::{spawn, time, timeout_scope, yield_now, Elapsed, TimeoutScope};
+use evloop_test_support::OnDrop;
 
 fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
@@ -52,15 +53,6 @@ async fn scope<T, F: Future<Output = T>>(
     .await;
     let cm = cm.borrow_mut().take().expect("the body was built");
     (r, cm)
-}
-
-/// Runs `f` when dropped.
-struct OnDrop<F: FnMut()>(F);
-
-impl<F: FnMut()> Drop for OnDrop<F> {
-    fn drop(&mut self) {
-        (self.0)()
-    }
 }
 
 #[evloop::test]

@@ -70,3 +70,27 @@ impl Drop for Held {
         self.0.set(self.0.get() - 1);
     }
 }
+
+/// Runs its closure when dropped: the translation of a Python
+/// `except CancelledError:` or `finally:` block that only records that it
+/// ran (cancellation in evloop is a drop).
+///
+/// ```
+/// use std::cell::Cell;
+/// let ran = Cell::new(false);
+/// drop(evloop_test_support::OnDrop(|| ran.set(true)));
+/// assert!(ran.get());
+/// ```
+pub struct OnDrop<F: FnMut()>(pub F);
+
+impl<F: FnMut()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+
+impl<F: FnMut()> std::fmt::Debug for OnDrop<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnDrop")
+    }
+}

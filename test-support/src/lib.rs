@@ -26,7 +26,7 @@ mod example;
 #[cfg(feature = "evloop")]
 mod on_loop;
 
-pub use drops::{counter, DropCounter, DropProbe, Held};
+pub use drops::{counter, DropCounter, DropProbe, Held, OnDrop};
 pub use log::Log;
 pub use panic::panic_message;
 pub use polls::Polls;
