@@ -37,6 +37,24 @@ pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
     }
 }
 
+/// [`with_core`] for a large value that `f` consumes, such as the future
+/// given to `spawn`: the value is handed to `f` as an argument instead of
+/// being captured, so it is not first copied into the closure. A future
+/// that was just built is still in the store buffer; reading it back at
+/// once stalled the CPU (chained_spawn, by `perf annotate`). Without a loop
+/// the value is dropped before the panic.
+#[track_caller]
+#[inline(always)]
+pub(crate) fn with_core_taking<T, R>(what: &str, value: T, f: impl FnOnce(&Core, T) -> R) -> R {
+    let core = CURRENT.with(Cell::get);
+    if core.is_null() {
+        drop(value);
+        no_loop(what)
+    }
+    // SAFETY: as in `try_with_core`.
+    f(unsafe { &*core }, value)
+}
+
 #[cold]
 #[track_caller]
 fn no_loop(what: &str) -> ! {

@@ -530,22 +530,37 @@ unsafe fn finish_with<F: Future>(stage: *mut Stage<F>, result: Result<F::Output,
         Ok(()) => unsafe { std::ptr::write(stage, Stage::Finished(result)) },
         Err(panic) => {
             // SAFETY: as above; the stage is valid again before anything
-            // else (the drops below) can panic.
+            // else (the drops in `finish_with_cold`) can panic.
             unsafe { std::ptr::write(stage, Stage::Consumed) };
-            let result = match result {
-                Ok(output) => {
-                    drop_quietly(output);
-                    Err(TaskError::panic(panic))
-                }
-                Err(e) => {
-                    drop_quietly(panic);
-                    Err(e)
-                }
-            };
-            // SAFETY: the stage holds `Consumed` (no destructor), and we have exclusive access.
-            unsafe { *stage = Stage::Finished(result) };
+            // SAFETY: the stage holds `Consumed`, and it is ours.
+            unsafe { finish_with_cold(stage, result, panic) };
         }
     }
+}
+
+/// The future's destructor panicked: that panic becomes the task's error,
+/// unless the task already ended with one (then the new panic is dropped).
+///
+/// # Safety
+/// `stage` must be valid, hold `Stage::Consumed`, and be exclusively ours.
+#[cold]
+unsafe fn finish_with_cold<F: Future>(
+    stage: *mut Stage<F>,
+    result: Result<F::Output, TaskError>,
+    panic: Box<dyn std::any::Any + Send>,
+) {
+    let result = match result {
+        Ok(output) => {
+            drop_quietly(output);
+            Err(TaskError::panic(panic))
+        }
+        Err(e) => {
+            drop_quietly(panic);
+            Err(e)
+        }
+    };
+    // SAFETY: the stage holds `Consumed` (no destructor), and we have exclusive access.
+    unsafe { *stage = Stage::Finished(result) };
 }
 
 unsafe fn poll_cell<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bool {
@@ -557,14 +572,40 @@ unsafe fn poll_cell<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bo
     // SAFETY: the future lives in the heap cell and is never moved: it is
     // dropped in place by `finish_with` and the cell is freed only after.
     let pinned = unsafe { Pin::new_unchecked(future) };
-    let result = match catch_unwind(AssertUnwindSafe(|| pinned.poll(cx))) {
-        Ok(Poll::Pending) => return false,
-        Ok(Poll::Ready(output)) => Ok(output),
-        Err(panic) => Err(TaskError::panic(panic)),
-    };
-    // SAFETY: the stage holds Running and we have exclusive access.
-    unsafe { finish_with(stage, result) };
-    true
+    match catch_unwind(AssertUnwindSafe(|| pinned.poll(cx))) {
+        Ok(Poll::Pending) => false,
+        // SAFETY (both arms): the stage holds Running and we have exclusive access.
+        Ok(Poll::Ready(output)) => {
+            unsafe { finish_ok(stage, output) };
+            true
+        }
+        Err(panic) => {
+            unsafe { finish_with(stage, Err(TaskError::panic(panic))) };
+            true
+        }
+    }
+}
+
+/// [`finish_with`] for the common end, an output: the output goes straight
+/// from the poll into the stage, never through a `Result` on the stack.
+/// (Copying a `Result` that was just written field by field made the CPU
+/// wait for the stores to land: a quarter of chained_spawn's time, by
+/// `perf annotate`.)
+///
+/// # Safety
+/// As for [`finish_with`].
+#[inline]
+unsafe fn finish_ok<F: Future>(stage: *mut Stage<F>, output: F::Output) {
+    // SAFETY: as in `finish_with`: dropped in place, never moved.
+    match catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(stage) })) {
+        // SAFETY: the old value was dropped just above.
+        Ok(()) => unsafe { std::ptr::write(stage, Stage::Finished(Ok(output))) },
+        Err(panic) => {
+            // SAFETY: the stage must hold a valid value before anything else can panic.
+            unsafe { std::ptr::write(stage, Stage::Consumed) };
+            unsafe { finish_with_cold(stage, Ok(output), panic) };
+        }
+    }
 }
 
 /// 2^32 - 1 counts: some code leaked handles in a loop (`mem::forget`).

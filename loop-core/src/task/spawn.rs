@@ -35,7 +35,7 @@ use crate::context;
 #[track_caller]
 pub fn spawn<F: Future + 'static>(fut: F) -> Task<F::Output> {
     let at = Location::caller();
-    context::with_core("evloop::spawn", |core| core.spawn(fut, None, at))
+    context::with_core_taking("evloop::spawn", fut, |core, fut| core.spawn(fut, None, at))
 }
 
 /// Like [`spawn`], with a name for `Task::name`, `all_tasks` and the monitor.
@@ -46,7 +46,7 @@ pub fn spawn<F: Future + 'static>(fut: F) -> Task<F::Output> {
 pub fn spawn_named<F: Future + 'static>(name: impl Into<String>, fut: F) -> Task<F::Output> {
     let at = Location::caller();
     let name = name.into();
-    context::with_core("evloop::spawn_named", |core| core.spawn(fut, Some(name), at))
+    context::with_core_taking("evloop::spawn_named", fut, |core, fut| core.spawn(fut, Some(name), at))
 }
 
 /// A snapshot of a task's identity.
