@@ -190,7 +190,7 @@ impl Core {
             as_cancellation(|| task.drop_future(TaskError::cancelled()));
             true
         } else {
-            let waker = address.waker();
+            let waker = address.poll_waker();
             let counters = self.counters();
             counters.polls.set(counters.polls.get() + 1);
             let cx = &mut Context::from_waker(&waker);

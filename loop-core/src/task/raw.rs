@@ -108,6 +108,20 @@ enum Stage<F: Future> {
     Consumed,
 }
 
+impl<F: Future> Stage<F> {
+    /// Whether dropping the stage would run any code: not when the output
+    /// was taken, nor when it was never taken but has no destructor (a
+    /// detached `()` task, the usual fire-and-forget end).
+    #[inline]
+    fn needs_drop(&self) -> bool {
+        match self {
+            Stage::Consumed => false,
+            Stage::Finished(Ok(_)) => std::mem::needs_drop::<F::Output>(),
+            _ => true,
+        }
+    }
+}
+
 #[repr(C)]
 struct TaskCell<F: Future> {
     header: Header,
@@ -596,8 +610,16 @@ unsafe fn poll_cell<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bo
 /// As for [`finish_with`].
 #[inline]
 unsafe fn finish_ok<F: Future>(stage: *mut Stage<F>, output: F::Output) {
-    // SAFETY: as in `finish_with`: dropped in place, never moved.
-    match catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(stage) })) {
+    // The future itself is dropped, not the stage: the caller knows the
+    // stage holds `Running`, so the stage's drop glue (an out-of-line
+    // match over its variants) has nothing to decide.
+    // SAFETY: the stage holds `Running`, so it is a valid `F`, dropped in
+    // place, never moved; the whole stage is overwritten just after.
+    let future: *mut F = match unsafe { &mut *stage } {
+        Stage::Running(future) => future,
+        _ => unreachable!("finish_ok on a stage that is not running"),
+    };
+    match catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(future) })) {
         // SAFETY: the old value was dropped just above.
         Ok(()) => unsafe { std::ptr::write(stage, Stage::Finished(Ok(output))) },
         Err(panic) => {
@@ -659,16 +681,17 @@ unsafe fn dealloc_cell<F: Future>(ptr: NonNull<Header>) {
     let raw = cell.as_ptr();
     // A panicking destructor must not abort a loop that is already
     // unwinding, nor leak the block: catch it, report it, free the block. A
-    // stage whose output was taken (the common end) holds nothing: skipping
-    // its drop glue, an out-of-line call, saves about 14 instructions a task
-    // (`benches/count_instructions.sh`, spawn_many).
+    // stage whose output was taken (the common end), or whose output has no
+    // destructor (a detached `()` task), holds nothing to drop: skipping its
+    // drop glue, an out-of-line call, saves about 14 instructions a task
+    // (`benches/count_instructions.sh`, spawn_many and chained_spawn).
     // SAFETY: called once, by the last `TaskRef`: the cell is initialised and
     // nobody else can reach it. It is dropped in place (the future, if still
-    // there, never moves) — the header alone when the stage is `Consumed`,
-    // which has nothing to drop — then its block goes back to the cell cache
+    // there, never moves) — the header alone when the stage has nothing to
+    // drop (`Stage::needs_drop`) — then its block goes back to the cell cache
     // it came from in `allocate`, with the same layout.
     let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
-        if matches!(*(*raw).stage.get(), Stage::Consumed) {
+        if !(*(*raw).stage.get()).needs_drop() {
             std::ptr::drop_in_place(std::ptr::addr_of_mut!((*raw).header));
         } else {
             std::ptr::drop_in_place(raw);
