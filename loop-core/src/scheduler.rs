@@ -24,6 +24,15 @@
 //!    With a paused clock, an idle loop instead jumps virtual time to the
 //!    next deadline.
 //!
+//! **A shortcut, not a fifth step.** When step 3 ends with tasks queued but
+//! no timer armed, no message pending and no I/O source registered, the next
+//! tick's steps 1, 2 and 4 have nothing to do: the tick counts a new tick and
+//! goes straight into its step 3 (`Core::next_tick_only_runs`). The
+//! sequence of steps and the order of polls are the ones above; only three
+//! calls that would find nothing are left out. It ends as soon as any of
+//! that changes, and when the loop would stop (the main task is done, a
+//! stop was asked for). A host's `run_once` always runs exactly one tick.
+//!
 //! [`TickMode`] says who is turning the loop — `block_on`, `run_forever`,
 //! or the close protocol and host programs — which decides only step 4:
 //! whether it may wait. A host's `run_once` is the same tick, never waiting
