@@ -231,7 +231,7 @@ impl Core {
             as_cancellation(|| task.drop_future(TaskError::cancelled()));
             true
         } else {
-            let waker = address.poll_waker();
+            let waker = task.poll_waker();
             let counters = self.counters();
             counters.polls.set(counters.polls.get() + 1);
             let cx = &mut Context::from_waker(&waker);

@@ -89,8 +89,11 @@ pub(crate) struct Header {
     name: Option<Box<String>>,
     join_waker: Cell<Option<Waker>>,
     spawned_at: &'static Location<'static>,
-    /// Where the task lives: set once, when the slab takes the task.
-    address: Cell<TaskAddress>,
+    /// Where the task lives, packed as its waker's data word
+    /// (`address.rs`): set once, when the slab takes the task. Kept packed
+    /// because every poll needs the waker and only a few paths need the
+    /// parts.
+    address: Cell<usize>,
     /// How many times the future was polled.
     polls: Cell<u32>,
     /// Monitor only: time spent in polls, in counter ticks.
@@ -161,7 +164,7 @@ impl TaskRef {
                 name: name.map(Box::new),
                 join_waker: Cell::new(None),
                 spawned_at,
-                address: Cell::new(TaskAddress::UNSET),
+                address: Cell::new(TaskAddress::UNSET.pack()),
                 polls: Cell::new(0),
                 busy_ticks: Cell::new(0),
                 woken_at: Cell::new(0),
@@ -224,13 +227,19 @@ impl TaskRef {
     /// Records where the task lives (loop, slab slot, generation).
     #[inline]
     pub(crate) fn set_address(&self, address: TaskAddress) {
-        self.header().address.set(address);
+        self.header().address.set(address.pack());
     }
 
     /// Where the task lives, which is also what its waker names.
     #[inline]
     pub(crate) fn address(&self) -> TaskAddress {
-        self.header().address.get()
+        TaskAddress::unpack(self.header().address.get())
+    }
+
+    /// The task's waker, for the scheduler's poll (`waker.rs`).
+    #[inline]
+    pub(crate) fn poll_waker(&self) -> std::mem::ManuallyDrop<Waker> {
+        super::waker::poll_waker(self.header().address.get())
     }
 
     /// How many times the future was polled.

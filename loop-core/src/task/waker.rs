@@ -27,19 +27,11 @@ use super::address::TaskAddress;
 
 impl TaskAddress {
     /// The waker for the task at this address.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn waker(self) -> Waker {
         // SAFETY: the vtable functions never dereference the data word and
         // are all thread-safe (a remote wake goes through a channel).
         unsafe { Waker::from_raw(raw(self.pack())) }
-    }
-
-    /// The waker for the task at this address, for the scheduler's poll:
-    /// dropping a task waker does nothing, so this one is never dropped,
-    /// which saves the indirect call to the no-op `drop` on every poll.
-    #[inline]
-    pub(crate) fn poll_waker(self) -> std::mem::ManuallyDrop<Waker> {
-        std::mem::ManuallyDrop::new(self.waker())
     }
 
     /// Whether `waker` is the waker of the task at this address.
@@ -53,6 +45,16 @@ impl TaskAddress {
     pub(crate) fn of(waker: &Waker) -> Option<TaskAddress> {
         (waker.vtable() == &VTABLE).then(|| TaskAddress::unpack(waker.data().addr()))
     }
+}
+
+/// The waker whose data word is `packed` (a [`TaskAddress::pack`]), for the
+/// scheduler's poll. Dropping a task waker does nothing, so this one is
+/// never dropped, which saves the indirect call to the no-op `drop` on
+/// every poll.
+#[inline]
+pub(crate) fn poll_waker(packed: usize) -> std::mem::ManuallyDrop<Waker> {
+    // SAFETY: as in `TaskAddress::waker`.
+    std::mem::ManuallyDrop::new(unsafe { Waker::from_raw(raw(packed)) })
 }
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop_waker);
