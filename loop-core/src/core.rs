@@ -198,14 +198,15 @@ impl Core {
         main: bool,
         spawned_at: &'static Location<'static>,
     ) -> (OutputRef<F::Output>, Option<TaskAddress>) {
-        let (task, output) = TaskRef::allocate(self.tasks.cells(), future, TaskId::next(), name, spawned_at);
+        let (task, queued, output) = TaskRef::allocate(self.tasks.cells(), future, TaskId::next(), name, spawned_at);
         if main {
             task.mark_main();
         }
         self.counters.tasks_spawned.set(self.counters.tasks_spawned.get() + 1);
         let address = self.tasks.insert(task, self.index);
-        if address.is_some() {
-            let queued = output.task().clone();
+        if address.is_none() {
+            drop(queued); // refused: it never runs
+        } else {
             queued.mark_scheduled();
             self.run_queue.push_back(Runnable::Task(queued));
             if let Some(m) = &self.monitor {

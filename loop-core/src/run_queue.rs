@@ -208,7 +208,7 @@ mod tests {
     fn task(n: u32) -> Runnable {
         let cells = crate::task::cell_cache::CellCache::new();
         let at = std::panic::Location::caller();
-        let (task, _output) = TaskRef::allocate(&cells, async {}, crate::task::TaskId::next(), None, at);
+        let (task, _queued, _output) = TaskRef::allocate(&cells, async {}, crate::task::TaskId::next(), None, at);
         task.set_address(crate::task::TaskAddress {
             loop_index: 0,
             slot: n,

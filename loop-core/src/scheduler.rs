@@ -43,6 +43,7 @@ use std::time::Duration;
 
 use crate::cancel::as_cancellation;
 use crate::core::Core;
+use crate::monitor::recorder::Monitor;
 use crate::remote::RemoteMsg;
 use crate::run_queue::Runnable;
 use crate::task::raw::TaskRef;
@@ -188,7 +189,7 @@ impl Core {
                 break;
             };
             match entry {
-                Runnable::Task(task) => self.run_task(task),
+                Runnable::Task(task) => self.run_task(task, monitor),
                 Runnable::Callback(cell) => {
                     let ran = match monitor {
                         None => cell.run(),
@@ -220,13 +221,12 @@ impl Core {
 
     /// Polls (or, if cancellation was requested, drops) one queued task.
     #[inline]
-    fn run_task(&self, task: TaskRef) {
+    fn run_task(&self, task: TaskRef, monitor: Option<&Monitor>) {
         if !task.take_scheduled() {
             return; // finished while it waited in the queue
         }
         let tasks = self.tasks();
-        let address = task.address();
-        tasks.set_current(Some((address.slot, address.generation)));
+        tasks.set_current(Some(&task));
         let done = if task.is_cancel_requested() {
             as_cancellation(|| task.drop_future(TaskError::cancelled()));
             true
@@ -235,7 +235,7 @@ impl Core {
             let counters = self.counters();
             counters.polls.set(counters.polls.get() + 1);
             let cx = &mut Context::from_waker(&waker);
-            match self.monitor() {
+            match monitor {
                 None => task.poll(cx),
                 Some(m) => m.poll(&task, cx),
             }

@@ -143,8 +143,10 @@ pub(crate) struct OutputRef<T> {
 }
 
 impl TaskRef {
-    /// Allocates the cell for `future`. Returns the reference for the slab
-    /// and the typed reference for the `Task<T>` handle.
+    /// Allocates the cell for `future`. Returns the reference for the slab,
+    /// the one for the run queue (the first poll) and the typed reference
+    /// for the `Task<T>` handle: the count starts at three, so nothing
+    /// needs a clone and its overflow check.
     #[inline]
     pub(crate) fn allocate<F: Future + 'static>(
         cells: &CellCache,
@@ -152,14 +154,14 @@ impl TaskRef {
         id: TaskId,
         name: Option<String>,
         spawned_at: &'static Location<'static>,
-    ) -> (TaskRef, OutputRef<F::Output>) {
+    ) -> (TaskRef, TaskRef, OutputRef<F::Output>) {
         let layout = Layout::new::<TaskCell<F>>();
         let block = cells.acquire(layout).cast::<TaskCell<F>>();
         let cell = TaskCell {
             header: Header {
                 vtable: vtable_for::<F>(),
                 state: Cell::new(0),
-                refs: Cell::new(2),
+                refs: Cell::new(3),
                 id,
                 name: name.map(Box::new),
                 join_waker: Cell::new(None),
@@ -176,6 +178,7 @@ impl TaskRef {
         unsafe { block.as_ptr().write(cell) };
         let ptr = block.cast::<Header>();
         (
+            TaskRef { ptr },
             TaskRef { ptr },
             OutputRef {
                 task: TaskRef { ptr },
@@ -234,6 +237,12 @@ impl TaskRef {
     #[inline]
     pub(crate) fn address(&self) -> TaskAddress {
         TaskAddress::unpack(self.header().address.get())
+    }
+
+    /// Where the task lives, packed as its waker's data word.
+    #[inline]
+    pub(crate) fn packed_address(&self) -> usize {
+        self.header().address.get()
     }
 
     /// The task's waker, for the scheduler's poll (`waker.rs`).
@@ -394,11 +403,11 @@ impl TaskRef {
 
     /// Polls the future once. Returns true when the task is complete: the
     /// future returned `Ready` or panicked (the panic is stored as its error).
+    /// The task must not be complete: the scheduler checks that when it
+    /// takes the task off the run queue ([`TaskRef::take_scheduled`]).
     #[inline]
     pub(crate) fn poll(&self, cx: &mut Context<'_>) -> bool {
-        if self.is_complete() {
-            return true;
-        }
+        debug_assert!(!self.is_complete(), "a complete task was polled");
         self.begin();
         let header = self.header();
         header.polls.set(header.polls.get().wrapping_add(1));
@@ -742,8 +751,12 @@ mod tests {
         }
     }
 
+    /// A cell with two references: the task's and the handle's (the
+    /// run queue's is dropped at once).
     fn cell<F: Future + 'static>(future: F) -> (TaskRef, OutputRef<F::Output>) {
-        TaskRef::allocate(&CellCache::new(), future, TaskId::next(), None, Location::caller())
+        let (task, queued, out) = TaskRef::allocate(&CellCache::new(), future, TaskId::next(), None, Location::caller());
+        drop(queued);
+        (task, out)
     }
 
     /// An output nobody took whose destructor panics: the panic is caught,

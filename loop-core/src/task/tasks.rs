@@ -41,8 +41,9 @@ pub(crate) const REFUSED_CLOSING: &str = "spawn refused: the event loop is closi
 pub(crate) struct Tasks {
     slab: UnsafeCell<TaskSlab>,
     cells: CellCache,
-    /// (slot, generation) of the task being polled.
-    current: Cell<Option<(u32, u32)>>,
+    /// The address of the task being polled, packed (`address.rs`): one
+    /// store per poll to set it, unpacked only when asked.
+    current: Cell<Option<usize>>,
     /// The task being polled asked to run again (`yield_now`, see
     /// [`Tasks::request_requeue`]).
     requeue_current: Cell<bool>,
@@ -133,8 +134,8 @@ impl Tasks {
 
     /// Records which task is being polled (`None` between polls).
     #[inline]
-    pub(crate) fn set_current(&self, current: Option<(u32, u32)>) {
-        self.current.set(current);
+    pub(crate) fn set_current(&self, current: Option<&TaskRef>) {
+        self.current.set(current.map(TaskRef::packed_address));
     }
 
     /// The task being polled asks to be queued again when its poll returns
@@ -153,7 +154,7 @@ impl Tasks {
 
     /// The task being polled, if any: O(1).
     pub(crate) fn current(&self) -> Option<TaskRef> {
-        let (slot, generation) = self.current.get()?;
+        let (slot, generation) = self.current_slot()?;
         self.get(slot, generation)
     }
 
@@ -173,7 +174,8 @@ impl Tasks {
 
     /// (slot, generation) of the task being polled.
     pub(crate) fn current_slot(&self) -> Option<(u32, u32)> {
-        self.current.get()
+        let address = TaskAddress::unpack(self.current.get()?);
+        Some((address.slot, address.generation))
     }
 
     /// From now on new tasks are refused (module doc).
