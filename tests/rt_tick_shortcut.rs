@@ -150,9 +150,7 @@ fn run_once_one_pass() {
     let links = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let (l, s) = (links.clone(), stop.clone());
-    lp.handle()
-        .call_soon_threadsafe(move || chain_send(l, s))
-        .unwrap();
+    lp.handle().call_soon_threadsafe(move || chain_send(l, s)).unwrap();
     for pass in 1..=5 {
         lp.run_once(Some(Duration::ZERO));
         assert_eq!(links.load(Ordering::SeqCst), pass, "one link per run_once");

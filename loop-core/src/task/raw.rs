@@ -606,12 +606,13 @@ unsafe fn poll_cell<F: Future>(ptr: NonNull<Header>, cx: &mut Context<'_>) -> bo
     let pinned = unsafe { Pin::new_unchecked(future) };
     match catch_unwind(AssertUnwindSafe(|| pinned.poll(cx))) {
         Ok(Poll::Pending) => false,
-        // SAFETY (both arms): the stage holds Running and we have exclusive access.
         Ok(Poll::Ready(output)) => {
+            // SAFETY: the stage holds Running and we have exclusive access.
             unsafe { finish_ok(stage, output) };
             true
         }
         Err(panic) => {
+            // SAFETY: as above.
             unsafe { finish_with(stage, Err(TaskError::panic(panic))) };
             true
         }
@@ -637,12 +638,15 @@ unsafe fn finish_ok<F: Future>(stage: *mut Stage<F>, output: F::Output) {
         Stage::Running(future) => future,
         _ => unreachable!("finish_ok on a stage that is not running"),
     };
+    // SAFETY: `future` is the running future, pinned in the cell: dropped
+    // in place, once; the stage is overwritten right after, in both arms.
     match catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(future) })) {
         // SAFETY: the old value was dropped just above.
         Ok(()) => unsafe { std::ptr::write(stage, Stage::Finished(Ok(output))) },
         Err(panic) => {
             // SAFETY: the stage must hold a valid value before anything else can panic.
             unsafe { std::ptr::write(stage, Stage::Consumed) };
+            // SAFETY: the stage holds `Consumed`, and it is ours.
             unsafe { finish_with_cold(stage, Ok(output), panic) };
         }
     }
@@ -754,7 +758,8 @@ mod tests {
     /// A cell with two references: the task's and the handle's (the
     /// run queue's is dropped at once).
     fn cell<F: Future + 'static>(future: F) -> (TaskRef, OutputRef<F::Output>) {
-        let (task, queued, out) = TaskRef::allocate(&CellCache::new(), future, TaskId::next(), None, Location::caller());
+        let (task, queued, out) =
+            TaskRef::allocate(&CellCache::new(), future, TaskId::next(), None, Location::caller());
         drop(queued);
         (task, out)
     }
