@@ -53,7 +53,8 @@ impl TaskAddress {
 /// every poll.
 #[inline]
 pub(crate) fn poll_waker(packed: usize) -> std::mem::ManuallyDrop<Waker> {
-    // SAFETY: as in `TaskAddress::waker`.
+    // SAFETY: the vtable functions never dereference the data word and are
+    // all thread-safe (a remote wake goes through a channel).
     std::mem::ManuallyDrop::new(unsafe { Waker::from_raw(raw(packed)) })
 }
 
