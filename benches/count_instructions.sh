@@ -24,7 +24,7 @@ rows=()
 for w in ${1:-$scheduling timeout sleep}; do
     case $w in
         timeout|sleep) runtimes="evloop tokio" ;;
-        *) runtimes="evloop reference tokio async_executor" ;;
+        *) runtimes="evloop reference tokio async_executor futures" ;;
     esac
     for r in $runtimes; do rows+=("$w $r"); done
 done

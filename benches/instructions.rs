@@ -11,7 +11,7 @@
 //!
 //! Runtimes: `evloop`, `reference` (the reference loop,
 //! `benches/src/reference.rs`), `tokio` (current_thread + LocalSet),
-//! `async_executor`. The scheduling workloads are those of
+//! `async_executor`, `futures` (futures' `LocalPool`). The scheduling workloads are those of
 //! `benches/scheduling.rs`; `timeout` and `sleep` (evloop and tokio only,
 //! since the reference loop has no timers) those of `benches/timers.rs`.
 
@@ -26,6 +26,11 @@ use evloop_benches::{reference, slot, SlotTx};
 trait Runtime {
     fn block_on<F: Future>(&self, f: F) -> F::Output;
     fn spawn<F: Future + 'static>(f: F) -> impl Future<Output = F::Output>;
+    /// Spawns without keeping a handle (`chained_spawn`): the handle is
+    /// dropped, which detaches the task, unless a runtime has a cheaper way.
+    fn spawn_detached<F: Future + 'static>(f: F) {
+        drop(Self::spawn(f));
+    }
     fn yield_now() -> impl Future<Output = ()>;
 }
 
@@ -110,6 +115,61 @@ impl Runtime for AsyncExecutor {
     }
 }
 
+thread_local! {
+    static POOL: std::cell::RefCell<futures::executor::LocalPool> =
+        std::cell::RefCell::new(futures::executor::LocalPool::new());
+    static SPAWNER: futures::executor::LocalSpawner = POOL.with(|pool| pool.borrow().spawner());
+}
+
+/// futures' `RemoteHandle` cancels its task when dropped; this one forgets
+/// it instead (it detaches), as [`Detaching`] does for async-executor.
+struct Forgetting<T>(Option<futures::future::RemoteHandle<T>>);
+
+impl<T: 'static> Future for Forgetting<T> {
+    type Output = T;
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<T> {
+        let handle = self.0.as_mut().expect("polled after completion");
+        let out = std::pin::Pin::new(handle).poll(cx);
+        if out.is_ready() {
+            self.0 = None;
+        }
+        out
+    }
+}
+
+impl<T> Drop for Forgetting<T> {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.forget();
+        }
+    }
+}
+
+struct FuturesPool;
+impl Runtime for FuturesPool {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        // The spawner is taken from the pool once, before the pool is
+        // borrowed to run (tasks spawn while it runs).
+        SPAWNER.with(|_| ());
+        POOL.with(|pool| pool.borrow_mut().run_until(f))
+    }
+    fn spawn<F: Future + 'static>(f: F) -> impl Future<Output = F::Output> {
+        use futures::task::LocalSpawnExt;
+        Forgetting(Some(
+            SPAWNER.with(|s| s.spawn_local_with_handle(f).expect("the pool is alive")),
+        ))
+    }
+    /// `spawn_local`, as `benches/scheduling.rs` chains on the pool: no
+    /// `RemoteHandle` (an `Arc` and a one-shot channel) for a handle nobody keeps.
+    fn spawn_detached<F: Future + 'static>(f: F) {
+        use futures::task::LocalSpawnExt;
+        SPAWNER.with(|s| s.spawn_local(async move { drop(f.await) }).expect("the pool is alive"));
+    }
+    fn yield_now() -> impl Future<Output = ()> {
+        evloop_benches::yield_once()
+    }
+}
+
 /// 100,000 tasks spawned, then awaited in order. One operation: a spawn,
 /// its poll, its completion and the join.
 fn spawn_many<R: Runtime>(rt: &R) -> u64 {
@@ -153,12 +213,12 @@ fn chained_spawn<R: Runtime>(rt: &R) -> u64 {
         if n == 0 {
             done.send(());
         } else {
-            drop(R::spawn(async move { chain::<R>(n - 1, done) }));
+            R::spawn_detached(async move { chain::<R>(n - 1, done) });
         }
     }
     rt.block_on(async {
         let (tx, rx) = slot();
-        drop(R::spawn(async move { chain::<R>(CHAIN, tx) }));
+        R::spawn_detached(async move { chain::<R>(CHAIN, tx) });
         rx.await
     });
     CHAIN as u64
@@ -310,6 +370,7 @@ fn main() {
         "tokio" => with_timers(workload, &Tokio(evloop_benches::tokio_rt())),
         "reference" => scheduling(workload, &Reference),
         "async_executor" => scheduling(workload, &AsyncExecutor),
+        "futures" => scheduling(workload, &FuturesPool),
         _ => false,
     };
     if !known {
