@@ -219,9 +219,14 @@ impl Core {
     /// The local wake path: schedule (slot, generation) unless it already is.
     #[inline]
     pub(crate) fn wake(&self, slot: u32, generation: u32) {
-        let Some(task) = self.tasks.schedule(slot, generation) else {
-            return;
-        };
+        if let Some(task) = self.tasks.schedule(slot, generation) {
+            self.queue_woken(task);
+        }
+    }
+
+    /// Queues a task that a wake has just marked scheduled.
+    #[inline]
+    fn queue_woken(&self, task: TaskRef) {
         if let Some(m) = self.monitor.as_deref().filter(|m| m.stamps_wakes()) {
             m.woken(&task);
         }
@@ -235,15 +240,7 @@ impl Core {
     /// returns true; otherwise the caller wakes `waker` as usual.
     #[inline]
     pub(crate) fn yield_current(&self, waker: &std::task::Waker) -> bool {
-        let Some((slot, generation)) = self.tasks.current_slot() else {
-            return false;
-        };
-        let own = TaskAddress {
-            loop_index: self.index,
-            slot,
-            generation,
-        };
-        if !own.is_waker(waker) {
+        if !self.tasks.is_current_waker(waker) {
             return false;
         }
         self.tasks.request_requeue();
@@ -254,14 +251,9 @@ impl Core {
     /// unless something woke it during the poll and queued it already.
     #[inline]
     pub(crate) fn requeue(&self, task: TaskRef) {
-        if !task.mark_scheduled() {
-            return;
+        if task.mark_scheduled() {
+            self.queue_woken(task);
         }
-        if let Some(m) = self.monitor.as_deref().filter(|m| m.stamps_wakes()) {
-            m.woken(&task);
-        }
-        self.run_queue.push_back(Runnable::Task(task));
-        self.counters.wakes_local.set(self.counters.wakes_local.get() + 1);
     }
 
     /// Takes the task at `address` out of the slab, if it is still there

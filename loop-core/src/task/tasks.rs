@@ -138,6 +138,15 @@ impl Tasks {
         self.current.set(current.map(TaskRef::packed_address));
     }
 
+    /// Whether `waker` is the waker of the task being polled: the packed
+    /// address recorded for the poll is the waker's data word itself.
+    #[inline]
+    pub(crate) fn is_current_waker(&self, waker: &std::task::Waker) -> bool {
+        self.current
+            .get()
+            .is_some_and(|packed| super::waker::is_task_waker(packed, waker))
+    }
+
     /// The task being polled asks to be queued again when its poll returns
     /// `Pending` — what waking its own waker would do, without the lookup:
     /// the scheduler still holds the task (`yield_now`'s fast path).

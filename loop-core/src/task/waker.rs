@@ -34,12 +34,6 @@ impl TaskAddress {
         unsafe { Waker::from_raw(raw(self.pack())) }
     }
 
-    /// Whether `waker` is the waker of the task at this address.
-    #[inline]
-    pub(crate) fn is_waker(self, waker: &Waker) -> bool {
-        waker.data().addr() == self.pack() && waker.vtable() == &VTABLE
-    }
-
     /// The address `waker` names, if it is an evloop task waker.
     #[cfg(test)]
     pub(crate) fn of(waker: &Waker) -> Option<TaskAddress> {
@@ -56,6 +50,13 @@ pub(crate) fn poll_waker(packed: usize) -> std::mem::ManuallyDrop<Waker> {
     // SAFETY: the vtable functions never dereference the data word and are
     // all thread-safe (a remote wake goes through a channel).
     std::mem::ManuallyDrop::new(unsafe { Waker::from_raw(raw(packed)) })
+}
+
+/// Whether `waker` is the waker whose data word is `packed` (a
+/// [`TaskAddress::pack`]).
+#[inline]
+pub(crate) fn is_task_waker(packed: usize, waker: &Waker) -> bool {
+    waker.data().addr() == packed && waker.vtable() == &VTABLE
 }
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop_waker);
