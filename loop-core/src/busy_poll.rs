@@ -32,6 +32,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use crate::core::Core;
+use crate::timer::clock::us_saturating;
 
 /// How many idle periods in a row may end without quick work before the
 /// loop stops spinning.
@@ -49,7 +50,7 @@ pub(crate) struct BusyPoll {
 impl BusyPoll {
     pub(crate) fn new(window: Duration) -> BusyPoll {
         BusyPoll {
-            window_us: window.as_micros().min(u128::from(u64::MAX)) as u64,
+            window_us: us_saturating(window),
             credit: Cell::new(0),
         }
     }
@@ -97,7 +98,7 @@ impl Core {
             until = until.min(at);
         }
         if let Some(limit) = limit {
-            until = until.min(since.saturating_add(limit.as_micros().min(u128::from(u64::MAX)) as u64));
+            until = until.min(since.saturating_add(us_saturating(limit)));
         }
         if until <= since {
             return Some(since);

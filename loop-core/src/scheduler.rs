@@ -48,6 +48,7 @@ use crate::remote::RemoteMsg;
 use crate::run_queue::Runnable;
 use crate::task::raw::TaskRef;
 use crate::task::TaskError;
+use crate::timer::clock::us_saturating;
 use crate::timer::TimerPayload;
 use crate::trim;
 
@@ -290,10 +291,7 @@ impl Core {
             // deadline (at most `limit` ahead) instead of sleeping through it.
             let events = self.poll_io(Some(Duration::ZERO));
             if events == 0 && self.is_idle() {
-                let limit_us = limit.map(|d| {
-                    let d_us = d.as_micros().min(u64::MAX as u128) as u64;
-                    clock.now_us().saturating_add(d_us)
-                });
+                let limit_us = limit.map(|d| clock.now_us().saturating_add(us_saturating(d)));
                 match (next, limit_us) {
                     (Some(at), Some(cap)) => clock.advance_to(at.min(cap)),
                     (Some(at), None) => clock.advance_to(at),

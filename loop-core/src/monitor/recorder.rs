@@ -135,7 +135,7 @@ impl Monitor {
                 let last = Cell::new(clock.now_us());
                 Some(Coarse {
                     clock,
-                    threshold_us: threshold.as_micros().min(u64::MAX as u128) as u64,
+                    threshold_us: crate::timer::clock::us_saturating(threshold),
                     last,
                 })
             }

@@ -62,9 +62,7 @@ impl Clock {
     /// A deadline in microseconds since the origin, rounded up.
     #[inline]
     pub(crate) fn deadline_us(&self, when: Instant) -> u64 {
-        let since = when.saturating_duration_since(self.origin);
-        let secs = since.as_secs().min(MAX_DEADLINE / 1_000_000);
-        secs * 1_000_000 + u64::from(since.subsec_nanos().div_ceil(1000))
+        us_rounded_up(when.saturating_duration_since(self.origin))
     }
 
     /// The instant `us` microseconds after the origin.
@@ -84,4 +82,19 @@ impl Clock {
             self.virtual_us.set(us);
         }
     }
+}
+
+/// `d` in whole microseconds, rounded up (a timer is never early), at most
+/// the wheel's horizon. u64 arithmetic: `as_nanos` goes through u128, whose
+/// division is a library call, and timers are armed on hot paths.
+#[inline]
+pub(crate) fn us_rounded_up(d: Duration) -> u64 {
+    let secs = d.as_secs().min(MAX_DEADLINE / 1_000_000);
+    secs * 1_000_000 + u64::from(d.subsec_nanos().div_ceil(1000))
+}
+
+/// `d` in whole microseconds, rounded down, saturating at `u64::MAX` (for
+/// limits and thresholds given as a `Duration`).
+pub(crate) fn us_saturating(d: Duration) -> u64 {
+    d.as_micros().min(u128::from(u64::MAX)) as u64
 }

@@ -13,7 +13,7 @@ use std::task::Waker;
 use std::time::Duration;
 
 use super::clock::Clock;
-use super::wheel::{TimerKey, Wheel, MAX_DEADLINE};
+use super::wheel::{TimerKey, Wheel};
 use crate::callback::CallbackCell;
 
 /// What an armed timer does when it fires.
@@ -95,10 +95,7 @@ impl Timers {
         delay: Duration,
         payload: TimerPayload,
     ) -> TimerKey {
-        // Rounded up: never early. (u64 arithmetic: `as_nanos` goes through
-        // u128, whose division is a library call.)
-        let secs = delay.as_secs().min(MAX_DEADLINE / 1_000_000);
-        let delay_us = secs * 1_000_000 + u64::from(delay.subsec_nanos().div_ceil(1000));
+        let delay_us = super::clock::us_rounded_up(delay);
         if self.clock.is_paused() {
             // Virtual time does not move during a run step: no need to wait.
             wheel.insert(self.clock.now_us().saturating_add(delay_us), payload)
