@@ -77,16 +77,34 @@ thread_local! {
     static EXECUTOR: &'static async_executor::LocalExecutor<'static> =
         Box::leak(Box::new(async_executor::LocalExecutor::new()));
 }
-/// async-executor's `Task` cancels its task when dropped; evloop's and
-/// tokio's detach it. This handle detaches, so every runtime runs the same
-/// program (`chained_spawn` drops its handles).
-struct Detaching<T>(Option<async_executor::Task<T>>);
+/// A join handle that cancels its task when dropped (async-executor's
+/// `Task`, futures' `RemoteHandle`), and how to let the task go on instead.
+trait Detach: Future + Unpin {
+    fn detach(self);
+}
 
-impl<T> Future for Detaching<T> {
-    type Output = T;
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<T> {
-        let task = self.0.as_mut().expect("polled after completion");
-        let out = std::pin::Pin::new(task).poll(cx);
+impl<T> Detach for async_executor::Task<T> {
+    fn detach(self) {
+        async_executor::Task::detach(self);
+    }
+}
+
+impl<T: 'static> Detach for futures::future::RemoteHandle<T> {
+    fn detach(self) {
+        self.forget();
+    }
+}
+
+/// evloop's and tokio's handles detach their task when dropped; this one
+/// makes the others do the same, so every runtime runs the same program
+/// (`chained_spawn` drops its handles).
+struct Detaching<H: Detach>(Option<H>);
+
+impl<H: Detach> Future for Detaching<H> {
+    type Output = H::Output;
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<H::Output> {
+        let handle = self.0.as_mut().expect("polled after completion");
+        let out = std::pin::Pin::new(handle).poll(cx);
         if out.is_ready() {
             self.0 = None;
         }
@@ -94,10 +112,10 @@ impl<T> Future for Detaching<T> {
     }
 }
 
-impl<T> Drop for Detaching<T> {
+impl<H: Detach> Drop for Detaching<H> {
     fn drop(&mut self) {
-        if let Some(task) = self.0.take() {
-            task.detach();
+        if let Some(handle) = self.0.take() {
+            handle.detach();
         }
     }
 }
@@ -121,30 +139,6 @@ thread_local! {
     static SPAWNER: futures::executor::LocalSpawner = POOL.with(|pool| pool.borrow().spawner());
 }
 
-/// futures' `RemoteHandle` cancels its task when dropped; this one forgets
-/// it instead (it detaches), as [`Detaching`] does for async-executor.
-struct Forgetting<T>(Option<futures::future::RemoteHandle<T>>);
-
-impl<T: 'static> Future for Forgetting<T> {
-    type Output = T;
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<T> {
-        let handle = self.0.as_mut().expect("polled after completion");
-        let out = std::pin::Pin::new(handle).poll(cx);
-        if out.is_ready() {
-            self.0 = None;
-        }
-        out
-    }
-}
-
-impl<T> Drop for Forgetting<T> {
-    fn drop(&mut self) {
-        if let Some(handle) = self.0.take() {
-            handle.forget();
-        }
-    }
-}
-
 struct FuturesPool;
 impl Runtime for FuturesPool {
     fn block_on<F: Future>(&self, f: F) -> F::Output {
@@ -155,7 +149,7 @@ impl Runtime for FuturesPool {
     }
     fn spawn<F: Future + 'static>(f: F) -> impl Future<Output = F::Output> {
         use futures::task::LocalSpawnExt;
-        Forgetting(Some(
+        Detaching(Some(
             SPAWNER.with(|s| s.spawn_local_with_handle(f).expect("the pool is alive")),
         ))
     }
