@@ -4,7 +4,6 @@
 //! must not change: a tick per pass, order, and every way the loop has to
 //! stop or look elsewhere still ending the shortcut at once.
 
-use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -12,23 +11,38 @@ use std::time::Duration;
 
 use evloop_test_support::within;
 
-/// Spawns link `n` of an endless chain: each link bumps `links` and spawns
-/// the next, until `stop` is set. No timer, no I/O, no await.
-fn chain(links: Rc<Cell<u64>>, stop: Rc<Cell<bool>>) {
-    if stop.get() {
-        return;
-    }
-    links.set(links.get() + 1);
-    drop(evloop::spawn(async move { chain(links, stop) }));
+/// An endless chain of tasks: each link counts itself and spawns the next,
+/// until stopped. No timer, no I/O, no await. `Send`, so that a callback
+/// posted from another thread can start it.
+#[derive(Clone, Default)]
+struct Chain {
+    links: Arc<AtomicU64>,
+    stopped: Arc<AtomicBool>,
 }
 
-/// The same chain for a callback or a thread that needs `Send` counters.
-fn chain_send(links: Arc<AtomicU64>, stop: Arc<AtomicBool>) {
-    if stop.load(Ordering::SeqCst) {
-        return;
+impl Chain {
+    /// Runs one link (call it from a task or a callback on the loop).
+    fn link(self) {
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        self.links.fetch_add(1, Ordering::SeqCst);
+        drop(evloop::spawn(async move { self.link() }));
     }
-    links.fetch_add(1, Ordering::SeqCst);
-    drop(evloop::spawn(async move { chain_send(links, stop) }));
+
+    /// Spawns the first link.
+    fn start(&self) {
+        let first = self.clone();
+        drop(evloop::spawn(async move { first.link() }));
+    }
+
+    fn links(&self) -> u64 {
+        self.links.load(Ordering::SeqCst)
+    }
+
+    fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+    }
 }
 
 /// A chain of `left` links that sets `done` at its end.
@@ -61,23 +75,20 @@ fn block_on_returns_after_the_pass_in_which_main_finished() {
     // detached chain forever and block_on would never return.
     within(Duration::from_secs(20), || {
         let lp = evloop::EventLoop::new().unwrap();
-        let links = Rc::new(Cell::new(0));
-        let stop = Rc::new(Cell::new(false));
-        let (l, s) = (links.clone(), stop.clone());
-        lp.block_on(async move {
-            drop(evloop::spawn(async move { chain(l, s) }));
+        let chain = Chain::default();
+        lp.block_on(async {
+            chain.start();
             evloop::yield_now().await;
         });
         // The chain's first link ran in the same pass as main's second poll.
-        assert_eq!(links.get(), 1);
+        assert_eq!(chain.links(), 1);
         // The rest of the chain is still queued: the next run picks it up.
-        let l = links.clone();
-        lp.block_on(async move {
-            while l.get() < 10 {
+        lp.block_on(async {
+            while chain.links() < 10 {
                 evloop::yield_now().await;
             }
         });
-        stop.set(true);
+        chain.stop();
         lp.block_on(evloop::yield_now());
     });
 }
@@ -86,17 +97,15 @@ fn block_on_returns_after_the_pass_in_which_main_finished() {
 fn stop_ends_run_forever_after_the_current_pass() {
     within(Duration::from_secs(20), || {
         let lp = evloop::EventLoop::new().unwrap();
-        let links = Arc::new(AtomicU64::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
+        let chain = Chain::default();
         let handle = lp.handle();
-        let (l, s) = (links.clone(), stop.clone());
+        let c = chain.clone();
         lp.handle()
             .call_soon_threadsafe(move || {
-                let (l2, s2) = (l.clone(), s.clone());
-                drop(evloop::spawn(async move { chain_send(l2, s2) }));
+                c.start();
                 // A watcher that stops the loop when the chain reaches 100.
                 drop(evloop::spawn(async move {
-                    while l.load(Ordering::SeqCst) < 100 {
+                    while c.links() < 100 {
                         evloop::yield_now().await;
                     }
                     handle.stop();
@@ -104,9 +113,9 @@ fn stop_ends_run_forever_after_the_current_pass() {
             })
             .unwrap();
         lp.run_forever();
-        let at_stop = links.load(Ordering::SeqCst);
+        let at_stop = chain.links();
         assert!((100..=102).contains(&at_stop), "stopped at link {at_stop}");
-        stop.store(true, Ordering::SeqCst);
+        chain.stop();
         lp.run_once(Some(Duration::ZERO));
     });
 }
@@ -119,23 +128,17 @@ fn a_message_from_another_thread_ends_the_shortcut() {
         let lp = evloop::EventLoop::new().unwrap();
         let handle = lp.handle();
         lp.block_on(async move {
-            let links = Arc::new(AtomicU64::new(0));
-            let stop = Arc::new(AtomicBool::new(false));
-            let (l, s) = (links.clone(), stop.clone());
-            drop(evloop::spawn(async move { chain_send(l, s) }));
-            let s = stop.clone();
-            let poster = std::thread::spawn(move || {
-                handle
-                    .call_soon_threadsafe(move || s.store(true, Ordering::SeqCst))
-                    .unwrap();
-            });
+            let chain = Chain::default();
+            chain.start();
+            let c = chain.clone();
+            let poster = std::thread::spawn(move || handle.call_soon_threadsafe(move || c.stop()).unwrap());
             // Main and the chain keep the loop busy: only the inbox check
             // lets the callback in.
-            while !stop.load(Ordering::SeqCst) {
+            while !chain.stopped.load(Ordering::SeqCst) {
                 evloop::yield_now().await;
             }
             poster.join().unwrap();
-            assert!(links.load(Ordering::SeqCst) >= 1);
+            assert!(chain.links() >= 1);
         });
     });
 }
@@ -147,14 +150,13 @@ fn run_once_runs_exactly_one_pass_of_a_chain() {
 
 fn run_once_one_pass() {
     let lp = evloop::EventLoop::new().unwrap();
-    let links = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let (l, s) = (links.clone(), stop.clone());
-    lp.handle().call_soon_threadsafe(move || chain_send(l, s)).unwrap();
+    let chain = Chain::default();
+    let c = chain.clone();
+    lp.handle().call_soon_threadsafe(move || c.link()).unwrap();
     for pass in 1..=5 {
         lp.run_once(Some(Duration::ZERO));
-        assert_eq!(links.load(Ordering::SeqCst), pass, "one link per run_once");
+        assert_eq!(chain.links(), pass, "one link per run_once");
     }
-    stop.store(true, Ordering::SeqCst);
+    chain.stop();
     lp.run_once(Some(Duration::ZERO));
 }
